@@ -1,0 +1,89 @@
+"""Who is signed in: the session cookie resolved against the database on every request."""
+
+from flask import Flask, Request, Response, abort, current_app, flash, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.auth.cookies import clear_session_cookie
+from app.auth.forms import SignOutForm
+from app.auth.redirects import current_path
+from app.extensions import db, login_manager
+from app.services import session_service
+from app.services.sessions import SignedInUser
+
+# Shown on the sign-in page when a cookie no longer opens a session.
+ENDED_SESSION_MESSAGES = {
+    "revoked_by_user": "This session was signed out from another device.",
+    "revoked_by_support": "This session was signed out by Doorman support.",
+    "session_limit": "This session was signed out because the account signed in on too many devices.",
+    "password_changed": "This session was signed out because the password was changed.",
+    "account_disabled": "This account has been disabled.",
+    "expired": "Your session expired. Please sign in again.",
+}
+DEFAULT_ENDED_MESSAGE = "You are signed out. Please sign in again."
+
+
+def load_signed_in_user(req: Request) -> SignedInUser | None:
+    """Flask-Login's request loader: the cookie's active session, or nobody.
+
+    A database error here must never let a request through as signed in:
+    the request is marked, treated as anonymous, and answered with a 503.
+    """
+    token = req.cookies.get(current_app.config["SESSION_TOKEN_COOKIE"])
+    if not token:
+        return None
+    sessions = session_service()
+    try:
+        signed_in = sessions.resolve(token)
+        if signed_in is None:
+            g.ended_session_reason = sessions.why_not_active(token)
+            return None
+        if sessions.touch_if_due(signed_in):
+            db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("session lookup failed; answering 503")
+        g.session_lookup_failed = True
+        return None
+    return signed_in
+
+
+def _resolve_before_request() -> None:
+    if request.endpoint == "static":
+        return
+    # Resolve now rather than lazily mid-template, so a failure is a clean 503.
+    current_user._get_current_object()
+    if g.get("session_lookup_failed"):
+        abort(503)
+    reason = g.get("ended_session_reason")
+    signing_in = request.endpoint == "auth.sign_in" and request.method == "POST"
+    if reason and not signing_in:
+        flash(ENDED_SESSION_MESSAGES.get(reason, DEFAULT_ENDED_MESSAGE), "info")
+
+
+def _forget_dead_cookie(response: Response) -> Response:
+    if g.get("ended_session_reason") and not g.get("issued_session"):
+        clear_session_cookie(response)
+    return response
+
+
+def _send_to_sign_in() -> Response:
+    if not g.get("ended_session_reason"):
+        flash("Please sign in to continue.", "info")
+    next_path = current_path() if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=next_path))
+
+
+def _sign_out_form() -> dict[str, SignOutForm]:
+    return {"sign_out_form": SignOutForm()} if current_user.is_authenticated else {}
+
+
+def init_current_session(app: Flask) -> None:
+    login_manager.request_loader(load_signed_in_user)
+    login_manager.unauthorized_handler(_send_to_sign_in)
+    # Authentication lives in the server-side session row, not in Flask's
+    # signed cookie, so Flask-Login's cookie-session protection has nothing to do.
+    login_manager.session_protection = None
+    app.before_request(_resolve_before_request)
+    app.after_request(_forget_dead_cookie)
+    app.context_processor(_sign_out_form)

@@ -1,0 +1,72 @@
+"""Sign-in and sign-out views."""
+
+import uuid
+
+from flask import Response, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app.auth import bp
+from app.auth.cookies import clear_session_cookie, set_session_cookie
+from app.auth.forms import SignInForm, SignOutForm
+from app.auth.redirects import safe_next
+from app.extensions import db
+from app.models import EndReason
+from app.services import session_service, user_service
+from app.services.errors import InvalidCredentials, SessionNotFound
+from app.services.request_details import sign_in_details
+
+SIGN_IN_FAILED = "The email or password is incorrect."
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Response | str:
+    """Show the sign-in form; on valid credentials start a new session."""
+    form = SignInForm(next=request.args.get("next"))
+    destination = safe_next(form.next.data) or url_for("account.devices")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(destination)
+    if not form.validate_on_submit():
+        return render_template("auth/sign_in.html", form=form)
+    try:
+        user = user_service().authenticate(form.email.data, form.password.data)
+    except InvalidCredentials:
+        form.password.errors.append(SIGN_IN_FAILED)
+        return render_template("auth/sign_in.html", form=form), 200
+    if current_user.is_authenticated:
+        # Signing in again from a signed-in browser replaces its session.
+        _end_quietly(current_user.session_id, current_user.id, EndReason.SUPERSEDED)
+    sessions = session_service()
+    new_session = sessions.create(user, **sign_in_details(request))
+    db.session.commit()
+    session.clear()  # a fresh CSRF secret for the new session
+    response = redirect(destination)
+    set_session_cookie(
+        response, new_session.token, expires=sessions.policy.cookie_expiry(new_session.row.created_at)
+    )
+    g.issued_session = True
+    return response
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> Response:
+    """End this browser's session."""
+    if not SignOutForm().validate_on_submit():
+        flash("That form had expired, so nothing was changed. Please try again.", "warning")
+        return redirect(url_for("account.devices"))
+    _end_quietly(current_user.session_id, current_user.id, EndReason.SIGNED_OUT)
+    db.session.commit()
+    session.clear()
+    flash("You have signed out.", "success")
+    response = redirect(url_for("auth.sign_in"))
+    clear_session_cookie(response)
+    return response
+
+
+def _end_quietly(session_id: uuid.UUID, user_id: int, reason: str) -> None:
+    # The row may have been ended by another device a moment ago; either
+    # way it is over, which is what the caller wants.
+    try:
+        session_service().end(session_id, owner_id=user_id, reason=reason, ended_by=user_id)
+    except SessionNotFound:
+        pass

@@ -1,0 +1,64 @@
+"""Command-line tools: ``flask --app wsgi users|sessions|demo ...``."""
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import ROLES
+from app.services import session_service, user_service
+from app.services.errors import EmailTaken, InvalidRole, UserNotFound
+
+users_cli = AppGroup("users", help="Manage accounts.")
+sessions_cli = AppGroup("sessions", help="Maintain the sessions table.")
+demo_cli = AppGroup("demo", help="Demo data for trying Doorman out.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="user", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for, hidden, when not given.")
+def create_user(email: str, role: str, password: str) -> None:
+    """Create an account."""
+    if "@" not in email:
+        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    try:
+        user = user_service().create(email, password, role=role)
+    except EmailTaken:
+        raise click.ClickException(f"an account with the email {email} already exists") from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(email: str, role: str) -> None:
+    """Change an account's role."""
+    try:
+        user = user_service().set_role(email, role)
+    except UserNotFound:
+        raise click.ClickException(f"no account has the email {email}") from None
+    except InvalidRole:  # pragma: no cover - click.Choice already refuses it
+        raise click.ClickException(f"unknown role {role}") from None
+    db.session.commit()
+    click.echo(f"{user.email} is now {user.role}.")
+
+
+@sessions_cli.command("cleanup")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def cleanup(batch_size: int) -> None:
+    """Delete expired sessions and sessions ended longer ago than the retention."""
+    deleted = session_service().cleanup(commit=db.session.commit, batch_size=batch_size)
+    click.echo(f"Cleaned up {deleted} session{'s' if deleted != 1 else ''}.")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Create (or reset) the demo accounts and their sessions."""
+    from app.demo import load_demo_data
+
+    for line in load_demo_data():
+        click.echo(line)

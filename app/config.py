@@ -1,0 +1,111 @@
+"""Settings, read from the environment.
+
+``DOORMAN_ENV`` picks the defaults: ``production`` (the default) refuses to
+start without a real SECRET_KEY and sends cookies only over HTTPS;
+``development`` and ``test`` relax that for a laptop.
+"""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DAY = 24 * 60 * 60
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or unusable; the message says how to fix it."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def database_uri(url: str) -> str:
+    """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    environment = env.get("DOORMAN_ENV", "production")
+    if environment not in ("production", "development", "test"):
+        raise ConfigurationError(
+            f"DOORMAN_ENV must be production, development or test, got {environment!r}"
+        )
+    relaxed = environment != "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if not relaxed:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Generate one with\n"
+                "    python -c 'import secrets; print(secrets.token_hex(32))'\n"
+                "and export it as SECRET_KEY before starting Doorman."
+            )
+        secret_key = DEVELOPMENT_SECRET_KEY
+    elif len(secret_key) < 32 and not relaxed:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters long.")
+
+    default_db = "sqlite:///" + os.path.join(instance_path, "doorman.sqlite3")
+    return {
+        "DOORMAN_ENV": environment,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_uri(env.get("DATABASE_URL") or default_db),
+        # Sessions (all durations in seconds).
+        "SESSION_IDLE_TIMEOUT": _int(env, "SESSION_IDLE_TIMEOUT", 7 * DAY),
+        "SESSION_ABSOLUTE_LIFETIME": _int(env, "SESSION_ABSOLUTE_LIFETIME", 30 * DAY),
+        "SESSION_TOUCH_INTERVAL": _int(env, "SESSION_TOUCH_INTERVAL", 60),
+        "MAX_SESSIONS_PER_USER": _int(env, "MAX_SESSIONS_PER_USER", 5),
+        "ENDED_SESSION_RETENTION": _int(env, "ENDED_SESSION_RETENTION", 30 * DAY),
+        # Cookies: Secure (and __Host- prefixed) unless turned off for plain
+        # HTTP on a laptop. See cookie_settings() for what follows from it.
+        "COOKIE_SECURE": _bool(env, "COOKIE_SECURE", not relaxed),
+        # Flask-Login's remember-me cookie is never issued; a __Host- name
+        # means no sibling subdomain can plant one either.
+        "REMEMBER_COOKIE_NAME": "__Host-unused-remember",
+        "PERMANENT_SESSION_LIFETIME": DAY,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": True,
+        "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+        "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+    }
+
+
+def cookie_settings(cookie_secure: bool) -> dict[str, Any]:
+    """Every cookie attribute, set explicitly rather than left to Flask's defaults.
+
+    Secure cookies get the __Host- prefix, which also forbids a Domain
+    attribute and pins Path=/. Flask's own signed cookie carries only the
+    CSRF secret and flash messages, never who is signed in.
+    """
+    return {
+        "SESSION_TOKEN_COOKIE": "__Host-doorman" if cookie_secure else "doorman",
+        "SESSION_COOKIE_NAME": "__Host-doorman-csrf" if cookie_secure else "doorman-csrf",
+        "SESSION_COOKIE_SECURE": cookie_secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+    }

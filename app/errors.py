@@ -1,0 +1,26 @@
+"""Error pages, and the one place a stale form turns into a message."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from app.auth.redirects import safe_next
+
+bp = Blueprint("errors", __name__)
+
+
+@bp.app_errorhandler(CSRFError)
+def stale_form(error: CSRFError) -> Response:
+    """A form without a valid CSRF token changes nothing and says so."""
+    flash("That form had expired, so nothing was changed. Please try again.", "warning")
+    referrer_path = None
+    if request.referrer and request.referrer.startswith(request.host_url):
+        referrer_path = "/" + request.referrer[len(request.host_url):]
+    return redirect(safe_next(referrer_path) or url_for("account.index"))
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[str, int]:
+    """A short page in the site's layout for 4xx and 5xx answers."""
+    return render_template("errors/error.html", error=error), error.code or 500

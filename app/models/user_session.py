@@ -1,0 +1,77 @@
+"""One row per sign-in: the server-side record that a browser's cookie points at."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import true, JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, IPAddress, UTCDateTime, utcnow
+from app.models.user import User
+
+DEVICE_TYPES = ("desktop", "mobile", "tablet", "bot", "unknown")
+USER_AGENT_MAX_LENGTH = 512
+
+
+class EndReason:
+    """Why a session row stopped being active (``revoked_reason``)."""
+
+    SIGNED_OUT = "signed_out"
+    REVOKED_BY_USER = "revoked_by_user"
+    REVOKED_BY_SUPPORT = "revoked_by_support"
+    SESSION_LIMIT = "session_limit"
+    PASSWORD_CHANGED = "password_changed"
+    SUPERSEDED = "superseded"
+    ACCOUNT_DISABLED = "account_disabled"
+
+
+class UserSession(Base):
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint(
+            "device_type IN ('desktop', 'mobile', 'tablet', 'bot', 'unknown')",
+            name="device_type",
+        ),
+        CheckConstraint("expires_at > created_at", name="valid_expires"),
+        Index("ix_user_sessions_user_id_is_active", "user_id", "is_active"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # SHA-256 hex digests; the tokens themselves are never stored.
+    session_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX_LENGTH))
+    ip_address: Mapped[str | None] = mapped_column(IPAddress)
+    device_type: Mapped[str] = mapped_column(
+        String(16), default="unknown", server_default="unknown"
+    )
+    browser: Mapped[str | None] = mapped_column(String(100))
+    os: Mapped[str | None] = mapped_column(String(100))
+    device: Mapped[str | None] = mapped_column(String(100))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    country: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the user last proved who they are (password) on this session.
+    authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # "metadata" is reserved on declarative classes, hence the attribute name.
+    extra: Mapped[dict[str, Any]] = mapped_column(
+        "metadata",
+        JSON().with_variant(postgresql.JSONB(), "postgresql"),
+        default=dict,
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id} active={self.is_active}>"

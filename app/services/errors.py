@@ -1,0 +1,25 @@
+"""Domain errors. Views turn them into a 404, a 403 or a flash message."""
+
+
+class DoormanError(Exception):
+    """Base class for errors a service raises on purpose."""
+
+
+class SessionNotFound(DoormanError):
+    """No active session with that id belongs to the user asking."""
+
+
+class InvalidCredentials(DoormanError):
+    """The email or the password is wrong (deliberately not saying which)."""
+
+
+class UserNotFound(DoormanError):
+    """No account has that email."""
+
+
+class EmailTaken(DoormanError):
+    """Another account already uses that email."""
+
+
+class InvalidRole(DoormanError):
+    """The role is not one of the known roles."""

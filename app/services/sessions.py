@@ -1,0 +1,356 @@
+"""The session store: the only code that writes to ``user_sessions``.
+
+A browser holds a random token; the table holds its SHA-256. Every request
+resolves the token with one indexed SELECT of the few columns it needs, and
+writes only when the last recorded activity is older than the touch interval.
+Methods flush; the caller commits, so a change and whatever is recorded with
+it land in one transaction.
+"""
+
+import hashlib
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, and_, bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.models import EndReason, User, UserSession
+from app.models.user_session import USER_AGENT_MAX_LENGTH
+from app.services.errors import SessionNotFound
+
+# token_urlsafe(32): 256 bits from the OS CSPRNG, 43 URL-safe characters.
+TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_well_formed_token(token: str) -> bool:
+    return _TOKEN_SHAPE.fullmatch(token) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    idle_timeout: timedelta
+    absolute_lifetime: timedelta
+    touch_interval: timedelta
+    max_sessions_per_user: int
+    ended_retention: timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "SessionPolicy":
+        return cls(
+            idle_timeout=timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+            absolute_lifetime=timedelta(seconds=config["SESSION_ABSOLUTE_LIFETIME"]),
+            touch_interval=timedelta(seconds=config["SESSION_TOUCH_INTERVAL"]),
+            max_sessions_per_user=config["MAX_SESSIONS_PER_USER"],
+            ended_retention=timedelta(seconds=config["ENDED_SESSION_RETENTION"]),
+        )
+
+    def expiry(self, *, created_at: datetime, active_at: datetime) -> datetime:
+        """Idle expiry slides with activity but never passes the absolute lifetime."""
+        return min(active_at + self.idle_timeout, created_at + self.absolute_lifetime)
+
+    def cookie_expiry(self, created_at: datetime) -> datetime:
+        """The browser may keep the cookie for the absolute lifetime; the
+        server decides on every request whether it still opens a session."""
+        return created_at + self.absolute_lifetime
+
+
+class SignedInUser(NamedTuple):
+    """What one request knows about who is signed in: a plain row, no ORM object.
+
+    It is also Flask-Login's ``current_user``.
+    """
+
+    session_id: uuid.UUID
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    last_activity_at: datetime
+    authenticated_at: datetime
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("support", "admin")
+
+
+_RESOLVE = (
+    select(
+        UserSession.id,
+        UserSession.user_id,
+        User.email,
+        User.role,
+        UserSession.created_at,
+        UserSession.last_activity_at,
+        UserSession.authenticated_at,
+    )
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.session_token_hash == bindparam("token_hash"),
+        UserSession.is_active.is_(True),
+        UserSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+    )
+)
+
+
+class NewSession(NamedTuple):
+    row: UserSession
+    token: str
+
+
+class SessionService:
+    def __init__(self, db: Session, *, clock: Clock, policy: SessionPolicy) -> None:
+        self._db = db
+        self._clock = clock
+        self.policy = policy
+
+    # -- the hot path -------------------------------------------------------
+
+    def resolve(self, token: str) -> SignedInUser | None:
+        """The active, unexpired session for a cookie token, in one SELECT."""
+        if not is_well_formed_token(token):
+            return None
+        row = self._db.execute(
+            _RESOLVE, {"token_hash": hash_token(token), "now": self._clock.now()}
+        ).first()
+        return None if row is None else SignedInUser(*row)
+
+    def touch_if_due(self, signed_in: SignedInUser) -> bool:
+        """Record activity and slide the idle expiry, at most once per touch interval."""
+        now = self._clock.now()
+        if now - signed_in.last_activity_at < self.policy.touch_interval:
+            return False
+        self._db.execute(
+            update(UserSession)
+            .where(UserSession.id == signed_in.session_id)
+            .values(
+                last_activity_at=now,
+                expires_at=self.policy.expiry(created_at=signed_in.created_at, active_at=now),
+            )
+        )
+        return True
+
+    def why_not_active(self, token: str) -> str:
+        """Why a token resolves to nothing: an EndReason value, "expired" or "unknown".
+
+        Only called on the failure path, so it costs the hot path nothing.
+        """
+        if not is_well_formed_token(token):
+            return "unknown"
+        row = self._db.execute(
+            select(UserSession.is_active, UserSession.revoked_reason, UserSession.expires_at).where(
+                UserSession.session_token_hash == hash_token(token)
+            )
+        ).first()
+        if row is None:
+            return "unknown"
+        if not row.is_active:
+            return row.revoked_reason or "unknown"
+        return "expired"
+
+    # -- starting sessions --------------------------------------------------
+
+    def create(
+        self,
+        user: User,
+        *,
+        user_agent: str | None,
+        ip_address: str | None,
+        **details: Any,
+    ) -> NewSession:
+        """Start a session at sign-in and return it with its token.
+
+        ``details`` are the enrichment columns (device_type, browser, os,
+        device, country_code, country, city). The user's expired rows go
+        first; if the user is at the session limit, the least recently active
+        sessions are ended to make room.
+        """
+        now = self._clock.now()
+        self._lock_user(user.id)
+        self._db.execute(
+            delete(UserSession).where(
+                UserSession.user_id == user.id,
+                UserSession.is_active.is_(True),
+                UserSession.expires_at <= now,
+            )
+        )
+        keep = max(self.policy.max_sessions_per_user - 1, 0)
+        crowded_out = self._db.scalars(
+            select(UserSession.id)
+            .where(self._active(now), UserSession.user_id == user.id)
+            .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
+            .offset(keep)
+        ).all()
+        if crowded_out:
+            self._end_where(UserSession.id.in_(crowded_out), reason=EndReason.SESSION_LIMIT, ended_by=None)
+
+        token = new_token()
+        row = UserSession(
+            user_id=user.id,
+            session_token_hash=hash_token(token),
+            user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
+            ip_address=ip_address,
+            created_at=now,
+            last_activity_at=now,
+            authenticated_at=now,
+            expires_at=self.policy.expiry(created_at=now, active_at=now),
+            **details,
+        )
+        self._db.add(row)
+        self._db.flush()
+        return NewSession(row, token)
+
+    def _lock_user(self, user_id: int) -> None:
+        # Serialises concurrent sign-ins of one user on PostgreSQL, so two of
+        # them cannot both see room under the session limit. SQLite locks the
+        # whole database on write and ignores FOR UPDATE.
+        self._db.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+    # -- ending sessions ----------------------------------------------------
+
+    def end(
+        self,
+        session_id: uuid.UUID | str,
+        *,
+        owner_id: int,
+        reason: str,
+        ended_by: int | None = None,
+    ) -> UserSession:
+        """End one active session of ``owner_id``.
+
+        Any other user's session id is treated exactly like an unknown one.
+        """
+        try:
+            session_uuid = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(session_id)
+        except ValueError:
+            raise SessionNotFound(str(session_id)) from None
+        row = self._db.scalar(
+            select(UserSession)
+            .where(
+                UserSession.id == session_uuid,
+                UserSession.user_id == owner_id,
+                self._active(self._clock.now()),
+            )
+            .with_for_update()
+        )
+        if row is None:
+            raise SessionNotFound(str(session_id))
+        row.is_active = False
+        row.revoked_at = self._clock.now()
+        row.revoked_reason = reason
+        row.revoked_by = ended_by
+        self._db.flush()
+        return row
+
+    def end_others(
+        self, user_id: int, *, keep_session_id: uuid.UUID, reason: str, ended_by: int | None
+    ) -> int:
+        """End every active session of the user except ``keep_session_id``."""
+        return self._end_where(
+            and_(
+                UserSession.user_id == user_id,
+                UserSession.id != keep_session_id,
+                self._active(self._clock.now()),
+            ),
+            reason=reason,
+            ended_by=ended_by,
+        )
+
+    def end_all(self, user_id: int, *, reason: str, ended_by: int | None) -> int:
+        """End every active session of the user ("sign out everywhere")."""
+        return self._end_where(
+            and_(UserSession.user_id == user_id, self._active(self._clock.now())),
+            reason=reason,
+            ended_by=ended_by,
+        )
+
+    def _end_where(
+        self, condition: ColumnElement[bool], *, reason: str, ended_by: int | None
+    ) -> int:
+        ended = self._db.scalars(
+            update(UserSession)
+            .where(condition)
+            .values(
+                is_active=False,
+                revoked_at=self._clock.now(),
+                revoked_reason=reason,
+                revoked_by=ended_by,
+            )
+            .returning(UserSession.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return len(ended)
+
+    # -- housekeeping -------------------------------------------------------
+
+    def cleanup(self, *, commit: Callable[[], None], batch_size: int = 1000) -> int:
+        """Delete expired rows and rows ended longer ago than the retention.
+
+        Works in batches, committing after each, so no transaction holds
+        locks for long and sign-ins are never queued behind a cleanup.
+        """
+        now = self._clock.now()
+        deleted = 0
+        for condition in (
+            UserSession.expires_at <= now,
+            UserSession.revoked_at <= now - self.policy.ended_retention,
+        ):
+            while True:
+                batch = select(UserSession.id).where(condition).limit(batch_size)
+                count = self._db.execute(
+                    delete(UserSession)
+                    .where(UserSession.id.in_(batch.scalar_subquery()))
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                commit()
+                deleted += count
+                if count < batch_size:
+                    break
+        return deleted
+
+    # -- reading ------------------------------------------------------------
+
+    def list_active(self, user_id: int) -> list[UserSession]:
+        """The user's active sessions, most recently active first."""
+        return list(
+            self._db.scalars(
+                select(UserSession)
+                .where(UserSession.user_id == user_id, self._active(self._clock.now()))
+                .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
+            )
+        )
+
+    def find_by_refresh_token(self, refresh_token: str) -> UserSession | None:
+        """The active session that holds this refresh token, if any."""
+        return self._db.scalar(
+            select(UserSession).where(
+                UserSession.refresh_token_hash == hash_token(refresh_token),
+                self._active(self._clock.now()),
+            )
+        )
+
+    @staticmethod
+    def _active(now: datetime) -> ColumnElement[bool]:
+        return and_(UserSession.is_active.is_(True), UserSession.expires_at > now)

@@ -1,0 +1,209 @@
+"""Fixtures: an app per test on a real database, a movable clock, and factories.
+
+Every test runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is
+set. The schema is built once per backend by running the migrations; each
+test then starts from empty tables.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+
+from app import create_app
+from app.config import database_uri
+from app.extensions import db
+from app.models import Base, User, UserSession
+
+PASSWORD = "a long enough password"
+START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+class FrozenClock:
+    """A clock that moves only when a test says so."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "DOORMAN_ENV": "test",
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "WTF_CSRF_ENABLED": False,
+        # Tests run with the production cookie settings.
+        "COOKIE_SECURE": True,
+        **overrides,
+    }
+
+
+def reset_postgresql(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = list(reversed(Base.metadata.sorted_tables))
+        for table in tables:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database: a SQLite file, or the PostgreSQL test database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'doorman.sqlite3'}"
+    else:
+        url = database_uri(os.environ["TEST_DATABASE_URL"])
+        reset_postgresql(url)
+    app = create_app(base_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app(database_url: str, clock: FrozenClock, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on an empty database. ``@pytest.mark.config(KEY=value)`` overrides settings."""
+    overrides: dict[str, Any] = {"CLOCK": clock}
+    for marker in reversed(list(request.node.iter_markers("config"))):
+        overrides.update(marker.kwargs)
+    app = create_app(base_config(database_url, **overrides))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create and commit an account; returns it."""
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, *, role: str = "user", password: str = PASSWORD) -> User:
+        with app.app_context():
+            user = app.extensions["doorman.users"].create(
+                email or f"person{next(counter)}@example.com", password, role=role
+            )
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def make_session(app: Flask) -> Callable[..., tuple[UserSession, str]]:
+    """Start a session for a user through the service; returns (row, token)."""
+
+    def make(user: User, *, user_agent: str = "pytest", ip_address: str = "203.0.113.9", **details: Any):
+        with app.app_context():
+            user = db.session.merge(user)
+            new = app.extensions["doorman.sessions"].create(
+                user, user_agent=user_agent, ip_address=ip_address, **details
+            )
+            db.session.commit()
+            db.session.refresh(new.row)
+            db.session.expunge(new.row)
+            return new.row, new.token
+
+    return make
+
+
+class Auth:
+    """Signs a test client in and out through the real forms."""
+
+    def __init__(self, client: FlaskClient, app: Flask) -> None:
+        self._client = client
+        self._app = app
+
+    def sign_in(self, email: str, password: str = PASSWORD, **kwargs: Any):
+        return self._client.post("/sign-in", data={"email": email, "password": password}, **kwargs)
+
+    def sign_out(self):
+        return self._client.post("/sign-out")
+
+    @property
+    def token(self) -> str | None:
+        cookie = self._client.get_cookie(self._app.config["SESSION_TOKEN_COOKIE"])
+        return cookie.value if cookie else None
+
+
+@pytest.fixture
+def auth(client: FlaskClient, app: Flask) -> Auth:
+    return Auth(client, app)
+
+
+@pytest.fixture
+def signed_in(make_user: Callable[..., User], auth: Auth) -> User:
+    """A user signed in on ``client``."""
+    user = make_user("signed.in@example.com")
+    response = auth.sign_in(user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return user
+
+
+@contextmanager
+def recorded_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def is_write(statement: str) -> bool:
+    return re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE) is not None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "config(**settings): override app settings for a test")

@@ -1,0 +1,82 @@
+"""The flask commands: accounts, cleanup and demo data."""
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User, UserSession
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def test_users_create_with_a_role(app, runner):
+    result = runner.invoke(args=["users", "create", "Staff@Example.com", "--role", "support", "--password", "long enough pw"])
+    assert result.exit_code == 0, result.output
+    assert "Created staff@example.com (support)." in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "staff@example.com"))
+        assert user.role == "support"
+        assert user.password_hash.startswith("$argon2id$")
+
+
+def test_users_create_prompts_for_a_hidden_password(app, runner):
+    result = runner.invoke(args=["users", "create", "p@example.com"], input="long enough pw\nlong enough pw\n")
+    assert result.exit_code == 0, result.output
+    assert "long enough pw" not in result.output
+    with app.app_context():
+        assert app.extensions["doorman.users"].authenticate("p@example.com", "long enough pw")
+
+
+def test_users_create_refuses_a_duplicate_email_whatever_its_case(runner, make_user):
+    make_user("taken@example.com")
+    result = runner.invoke(args=["users", "create", "TAKEN@example.com", "--password", "long enough pw"])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_users_create_refuses_a_short_password(runner):
+    result = runner.invoke(args=["users", "create", "s@example.com", "--password", "short"])
+    assert result.exit_code == 2
+    assert "at least 8 characters" in result.output
+
+
+def test_users_set_role(app, runner, make_user):
+    user = make_user()
+    result = runner.invoke(args=["users", "set-role", user.email.upper(), "admin"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(User, user.id).role == "admin"
+    unknown = runner.invoke(args=["users", "set-role", "ghost@example.com", "admin"])
+    assert unknown.exit_code == 1 and "no account" in unknown.output
+    bad_role = runner.invoke(args=["users", "set-role", user.email, "root"])
+    assert bad_role.exit_code == 2
+
+
+def test_sessions_cleanup_reports_how_many(app, runner, make_user, make_session, clock):
+    user = make_user()
+    for _ in range(3):
+        make_session(user)
+    clock.advance(days=8)
+    make_session(make_user())
+
+    result = runner.invoke(args=["sessions", "cleanup"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Cleaned up 3 sessions."
+    with app.app_context():
+        assert db.session.query(UserSession).count() == 1
+
+
+def test_demo_load_is_repeatable(app, runner):
+    first = runner.invoke(args=["demo", "load"])
+    second = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    with app.app_context():
+        roles = dict(db.session.execute(select(User.email, User.role)).all())
+        assert roles["demo@example.com"] == "user"
+        assert roles["support@example.com"] == "support"
+        demo = db.session.scalar(select(User).where(User.email == "demo@example.com"))
+        assert db.session.query(UserSession).filter_by(user_id=demo.id, is_active=True).count() >= 3

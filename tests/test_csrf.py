@@ -1,0 +1,80 @@
+"""With CSRF protection on, as in production: a POST without a valid token changes nothing."""
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import UserSession
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.config(WTF_CSRF_ENABLED=True)
+
+
+def csrf_token_from(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, email):
+    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    return client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+
+def test_sign_in_without_a_csrf_token_is_refused(app, client, make_user):
+    user = make_user()
+    response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD}, follow_redirects=True)
+    assert "That form had expired, so nothing was changed." in response.get_data(as_text=True)
+    assert client.get_cookie(app.config["SESSION_TOKEN_COOKIE"]) is None
+    with app.app_context():
+        assert db.session.query(UserSession).count() == 0
+
+
+def test_sign_in_with_a_csrf_token_works(app, client, make_user):
+    response = sign_in(client, make_user().email)
+    assert (response.status_code, response.headers["Location"]) == (302, "/devices")
+
+
+@pytest.mark.parametrize("csrf_token", [None, "", "forged-token"])
+def test_sign_out_without_a_valid_csrf_token_keeps_the_session(app, client, make_user, csrf_token):
+    sign_in(client, make_user().email)
+    data = {} if csrf_token is None else {"csrf_token": csrf_token}
+
+    response = client.post("/sign-out", data=data, headers={"Referer": "http://localhost/devices"})
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/devices")
+    assert client.get("/devices").status_code == 200
+    with app.app_context():
+        assert db.session.query(UserSession).filter_by(is_active=True).count() == 1
+
+
+def test_a_stale_form_from_before_sign_in_is_a_message_not_an_error(app, client, make_user):
+    user = make_user()
+    stale = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
+    sign_in(client, user.email)  # a new CSRF secret comes with the new session
+
+    response = client.post("/sign-out", data={"csrf_token": stale}, follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "That form had expired" in response.get_data(as_text=True)
+    assert client.get("/devices").status_code == 200
+
+
+def test_sign_out_with_the_pages_token_works(client, make_user):
+    sign_in(client, make_user().email)
+    token = csrf_token_from(client.get("/devices").get_data(as_text=True))
+    response = client.post("/sign-out", data={"csrf_token": token})
+    assert response.headers["Location"] == "/sign-in"
+    assert client.get("/devices").status_code == 302
+
+
+def test_a_foreign_referer_over_https_is_refused(app, client, make_user):
+    sign_in(client, make_user().email)
+    token = csrf_token_from(client.get("/devices").get_data(as_text=True))
+    response = client.post(
+        "/sign-out",
+        data={"csrf_token": token},
+        base_url="https://localhost",
+        headers={"Referer": "https://evil.example/page"},
+    )
+    assert response.headers["Location"] != "/sign-in"
+    assert client.get("/devices").status_code == 200
