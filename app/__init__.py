@@ -4,6 +4,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import cookie_settings, load_config
 
@@ -20,6 +21,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping({k: v for k, v in (config or {}).items() if not isinstance(v, str)})
     app.config.from_mapping(cookie_settings(app.config["COOKIE_SECURE"]))
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        # Only addresses added by our own proxies are believed.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_services(app)
@@ -50,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 def register_services(app: Flask) -> None:
     from app.clock import SystemClock
     from app.extensions import db
+    from app.services.enrichment import GeoLocator
     from app.services.passwords import Passwords, make_hasher
     from app.services.sessions import SessionPolicy, SessionService
     from app.services.users import UserService
@@ -61,6 +67,8 @@ def register_services(app: Flask) -> None:
         db.session, clock=clock, policy=SessionPolicy.from_config(app.config)
     )
     app.extensions["doorman.users"] = UserService(db.session, passwords=passwords)
+    # Opened once per process; a missing or corrupt file only logs a warning.
+    app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -31,40 +31,42 @@ class DemoDevice:
     active_ago: timedelta
 
 
+# Three sessions for the demo user, so that signing in from two browsers
+# stays within the five-session limit.
 DEMO_DEVICES = {
     "demo@example.com": (
         DemoDevice(
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/120.0.0.0 Safari/537.36",
-            "80.58.61.250", timedelta(days=12), timedelta(minutes=7),
+            "147.96.1.1", timedelta(days=5), timedelta(minutes=7),  # Madrid
         ),
         DemoDevice(
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
             "Version/17.1.2 Mobile/15E148 Safari/604.1",
-            "95.127.40.1", timedelta(days=3), timedelta(hours=2),
+            "147.156.1.1", timedelta(days=3), timedelta(hours=2),  # Valencia
         ),
         DemoDevice(
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/119.0.0.0 Safari/537.36 Edg/119.0.2151.97",
-            "85.214.132.117", timedelta(days=6), timedelta(days=1, hours=4),
-        ),
-        DemoDevice(
-            "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
-            "200.147.67.142", timedelta(days=2), timedelta(hours=20),
+            "130.133.1.1", timedelta(days=6), timedelta(days=1, hours=4),  # Berlin
         ),
     ),
     "support@example.com": (
         DemoDevice(
             "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
-            "81.2.69.160", timedelta(days=1), timedelta(minutes=30),
+            "128.16.1.1", timedelta(days=1), timedelta(minutes=30),  # London
         ),
     ),
     "admin@example.com": (
         DemoDevice(
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) "
             "Version/17.1 Safari/605.1.15",
-            "81.2.69.160", timedelta(days=4), timedelta(hours=3),
+            "132.227.1.1", timedelta(days=4), timedelta(hours=3),  # Paris
+        ),
+        DemoDevice(
+            "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+            "54.232.1.1", timedelta(days=2), timedelta(hours=20),  # São Paulo
         ),
     ),
 }

@@ -1,8 +1,12 @@
-"""What a sign-in request says about where it comes from."""
+"""What a sign-in request says about where it comes from, as session columns."""
 
 import ipaddress
+from collections.abc import Sequence
+from typing import Any
 
-from flask import Request
+from flask import Request, current_app
+
+from app.services.enrichment import GeoLocator, clean_user_agent, parse_user_agent
 
 
 def client_ip(request: Request) -> str | None:
@@ -18,10 +22,26 @@ def client_ip(request: Request) -> str | None:
         return None
 
 
-def describe_client(user_agent: str | None, ip_address: str | None) -> dict[str, str | None]:
-    """The session columns that say which device and network a sign-in came from."""
-    return {"user_agent": user_agent, "ip_address": ip_address}
+def describe_client(
+    user_agent: str | None, ip_address: str | None, languages: Sequence[str] = ("en",)
+) -> dict[str, Any]:
+    """The session columns that say which device and place a sign-in came from."""
+    geo: GeoLocator = current_app.extensions["doorman.geo"]
+    device = parse_user_agent(user_agent)
+    place = geo.locate(ip_address, languages)
+    return {
+        "user_agent": clean_user_agent(user_agent) or None,
+        "ip_address": ip_address,
+        "device_type": device.device_type,
+        "browser": device.browser,
+        "os": device.os,
+        "device": device.device,
+        "country_code": place.country_code,
+        "country": place.country,
+        "city": place.city,
+    }
 
 
-def sign_in_details(request: Request) -> dict[str, str | None]:
-    return describe_client(request.headers.get("User-Agent"), client_ip(request))
+def sign_in_details(request: Request) -> dict[str, Any]:
+    languages = [lang for lang in request.accept_languages.values() if lang != "*"] or ["en"]
+    return describe_client(request.headers.get("User-Agent"), client_ip(request), languages)

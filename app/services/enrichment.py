@@ -1,0 +1,259 @@
+"""Turn a request's User-Agent and IP address into what a session row stores.
+
+User-Agent parsing is cached (by the cleaned string) because ua-parser runs a
+few hundred regular expressions per string, while a real deployment sees the
+same handful of browser strings over and over: every sign-in and every
+session-list render would otherwise pay for the whole regex table again.
+
+GeoIP failures are swallowed on purpose. Location is decoration for the
+sessions page; a missing, stale or corrupt database file, or an address the
+database does not know, must never turn a sign-in into a 500. The locator logs
+one warning per broken database and then answers "unknown" for every lookup.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import ipaddress
+import logging
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import geoip2.database
+import geoip2.errors
+import user_agents
+
+MAX_USER_AGENT_LENGTH = 512  # the column size on the session row
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_TRAILING_VERSION = re.compile(r"\s+\d[\w.]*$")
+
+# ua-parser reports the build flavour of a browser; users know the browser.
+_BROWSER_NAMES = {
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "iOS WebView",
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Android WebView",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+}
+_OS_NAMES = {"Mac OS X": "macOS"}
+
+# Placeholders rather than devices. "Mac" is dropped because iPadOS Safari sends
+# the Mac UA too, and the OS column already says macOS; "K" is the fixed model
+# of Chrome's reduced Android UA.
+_NOISE_DEVICES = frozenset({"Other", "Spider", "Mac", "K", "iOS-Device"})
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    device_type: str  # "desktop" | "mobile" | "tablet" | "bot" | "unknown"
+    browser: str | None
+    os: str | None
+    device: str | None
+
+
+def clean_user_agent(user_agent: str | None) -> str:
+    """The User-Agent exactly as it is stored: at most 512 chars, no control chars."""
+    if not user_agent:
+        return ""
+    return _CONTROL_CHARS.sub("", user_agent[:MAX_USER_AGENT_LENGTH]).strip()
+
+
+def _name_version(family: str | None, version: tuple[object, ...], parts: int,
+                  names: Mapping[str, str]) -> str | None:
+    if not family or family == "Other":
+        return None
+    name = names.get(family, family)
+    shown = ".".join(str(v) for v in version[:parts])
+    return f"{name} {shown}" if shown else name
+
+
+def _device_name(family: str | None) -> str | None:
+    if not family or family in _NOISE_DEVICES or family.startswith("Generic"):
+        return None
+    return family
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_clean(user_agent: str) -> DeviceInfo:
+    if not user_agent:
+        return DeviceInfo("unknown", None, None, None)
+    ua = user_agents.parse(user_agent)
+    # curl, Wget, python-requests, Go-http-client... are not crawlers (and
+    # crawlers never sign in), so they are not forced to "bot": a scripted
+    # sign-in is what an account owner should notice. Only ua.is_bot makes a
+    # bot; scripts fall through to "unknown" with the tool as browser ("curl 8").
+    if ua.is_bot:
+        device_type = "bot"
+    elif ua.is_tablet:
+        device_type = "tablet"
+    elif ua.is_mobile:
+        device_type = "mobile"
+    elif ua.is_pc:
+        device_type = "desktop"
+    else:
+        device_type = "unknown"
+    return DeviceInfo(
+        device_type=device_type,
+        browser=_name_version(ua.browser.family, ua.browser.version, 1, _BROWSER_NAMES),
+        os=_name_version(ua.os.family, ua.os.version, 2, _OS_NAMES),
+        device=_device_name(ua.device.family),
+    )
+
+
+def parse_user_agent(user_agent: str | None) -> DeviceInfo:
+    """Classify a User-Agent; results are cached by the cleaned string."""
+    return _parse_clean(clean_user_agent(user_agent))
+
+
+parse_user_agent.cache_info = _parse_clean.cache_info  # type: ignore[attr-defined]
+parse_user_agent.cache_clear = _parse_clean.cache_clear  # type: ignore[attr-defined]
+
+
+def strip_version(name: str | None) -> str | None:
+    """Drop a trailing version: "Chrome 120" -> "Chrome"; "Windows XP" stays."""
+    return _TRAILING_VERSION.sub("", name) if name else name
+
+
+def device_summary(browser: str | None, os: str | None, device: str | None, *,
+                   versions: bool = True) -> str:
+    if not versions:
+        browser, os = strip_version(browser), strip_version(os)
+    where = device or os  # "on iPhone" says more than "on iOS 17.1"
+    if browser and where:
+        return f"{browser} on {where}"
+    if browser:
+        return browser
+    if where:
+        return f"Unknown browser on {where}"
+    return "Unknown browser"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    country_code: str | None
+    country: str | None
+    city: str | None
+
+
+_NOWHERE = Place(None, None, None)
+_IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _parse_ip(ip: str | None) -> _IPAddress | None:
+    if not ip:
+        return None
+    try:
+        addr = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return None
+    # Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; classify and
+    # look up the real IPv4 address.
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def _is_local(addr: _IPAddress) -> bool:
+    return (addr.is_loopback or addr.is_private or addr.is_link_local
+            or addr.is_reserved or addr.is_unspecified)
+
+
+def _pick_name(names: Mapping[str, str], languages: Sequence[str]) -> str | None:
+    for lang in (*languages, "en"):
+        # "es-ES" is not a MaxMind locale but "es" is; "pt-BR" is.
+        for key in (lang, lang.split("-")[0]):
+            if names.get(key):
+                return names[key]
+    return None
+
+
+def bundled_database_path() -> str:
+    """GeoLite2-City.mmdb from maxminddb-geolite2, found without importing it."""
+    spec = importlib.util.find_spec("_maxminddb_geolite2")
+    if spec is None or not spec.origin:
+        raise FileNotFoundError("maxminddb-geolite2 is not installed")
+    return os.path.join(os.path.dirname(spec.origin), "GeoLite2-City.mmdb")
+
+
+class GeoLocator:
+    """IP -> Place over one GeoIP2/GeoLite2 City database opened once.
+
+    Safe to share between threads: the underlying Reader is.
+    """
+
+    def __init__(self, database_path: str | os.PathLike[str] | None, *,
+                 logger: logging.Logger | None = None) -> None:
+        self._log = logger or logging.getLogger(__name__)
+        self._path = os.fspath(database_path) if database_path is not None else None
+        self._reader: geoip2.database.Reader | None = None
+        self._warned = False
+        self._warn_lock = threading.Lock()
+        try:
+            self._path = self._path or bundled_database_path()
+            self._reader = geoip2.database.Reader(self._path)
+        except Exception as exc:  # any failure means "no locations", never a crash
+            self._warn_once("GeoIP database %s could not be opened (%s); "
+                            "session locations will be unknown", exc)
+
+    def _warn_once(self, message: str, exc: BaseException) -> None:
+        with self._warn_lock:
+            if self._warned:
+                return
+            self._warned = True
+        # Only the class name: messages from the reader may echo file contents.
+        self._log.warning(message, self._path, type(exc).__name__)
+
+    @property
+    def available(self) -> bool:
+        return self._reader is not None
+
+    def locate(self, ip: str | None, languages: Sequence[str] = ("en",)) -> Place:
+        addr = _parse_ip(ip)
+        if self._reader is None or addr is None or _is_local(addr) or addr.is_multicast:
+            return _NOWHERE
+        if isinstance(languages, str):
+            languages = (languages,)
+        try:
+            response = self._reader.city(addr)
+        except geoip2.errors.AddressNotFoundError:
+            return _NOWHERE
+        except Exception as exc:  # corrupt tree/data surfaces only at lookup time
+            self._warn_once("GeoIP database %s failed a lookup (%s); "
+                            "treating locations as unknown", exc)
+            return _NOWHERE
+        return Place(
+            country_code=response.country.iso_code,
+            country=_pick_name(response.country.names, languages),
+            city=_pick_name(response.city.names, languages),
+        )
+
+    def close(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+
+    def __enter__(self) -> GeoLocator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def place_label(country: str | None, city: str | None, ip: str | None) -> str:
+    if city and country:
+        return f"{city}, {country}"
+    if country or city:  # a bare city is rare, but still better than "unknown"
+        return country or city or ""
+    addr = _parse_ip(ip)
+    if addr is not None and _is_local(addr):
+        return "Local network"
+    return "Unknown location"
