@@ -78,6 +78,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SESSION_TOUCH_INTERVAL": _int(env, "SESSION_TOUCH_INTERVAL", 60),
         "MAX_SESSIONS_PER_USER": _int(env, "MAX_SESSIONS_PER_USER", 5),
         "ENDED_SESSION_RETENTION": _int(env, "ENDED_SESSION_RETENTION", 30 * DAY),
+        # A password entered this recently allows sensitive actions without asking again.
+        "REAUTHENTICATION_WINDOW": _int(env, "REAUTHENTICATION_WINDOW", 10 * 60),
         # Cookies: Secure (and __Host- prefixed) unless turned off for plain
         # HTTP on a laptop. See cookie_settings() for what follows from it.
         "COOKIE_SECURE": _bool(env, "COOKIE_SECURE", not relaxed),

@@ -16,3 +16,9 @@ class SignOutForm(FlaskForm):
     """Carries only the CSRF token."""
 
     submit = SubmitField("Sign out")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+    submit = SubmitField("Confirm")

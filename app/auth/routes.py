@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.auth import bp
 from app.auth.cookies import clear_session_cookie, set_session_cookie
-from app.auth.forms import SignInForm, SignOutForm
+from app.auth.forms import ConfirmPasswordForm, SignInForm, SignOutForm
 from app.auth.redirects import safe_next
 from app.extensions import db
 from app.models import EndReason
@@ -61,6 +61,20 @@ def sign_out() -> Response:
     response = redirect(url_for("auth.sign_in"))
     clear_session_cookie(response)
     return response
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@login_required
+def confirm_password() -> Response | str:
+    """Ask for the password before a sensitive action; a correct one counts for a few minutes."""
+    form = ConfirmPasswordForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        if user_service().check_password(current_user.id, form.password.data):
+            session_service().record_authentication(current_user.session_id)
+            db.session.commit()
+            return redirect(safe_next(form.next.data) or url_for("account.devices"))
+        form.password.errors.append("That password is not correct.")
+    return render_template("auth/confirm_password.html", form=form)
 
 
 def _end_quietly(session_id: uuid.UUID, user_id: int, reason: str) -> None:

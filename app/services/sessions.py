@@ -48,6 +48,7 @@ class SessionPolicy:
     touch_interval: timedelta
     max_sessions_per_user: int
     ended_retention: timedelta
+    reauthentication_window: timedelta
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "SessionPolicy":
@@ -57,6 +58,7 @@ class SessionPolicy:
             touch_interval=timedelta(seconds=config["SESSION_TOUCH_INTERVAL"]),
             max_sessions_per_user=config["MAX_SESSIONS_PER_USER"],
             ended_retention=timedelta(seconds=config["ENDED_SESSION_RETENTION"]),
+            reauthentication_window=timedelta(seconds=config["REAUTHENTICATION_WINDOW"]),
         )
 
     def expiry(self, *, created_at: datetime, active_at: datetime) -> datetime:
@@ -151,6 +153,16 @@ class SessionService:
             )
         )
         return True
+
+    def recently_authenticated(self, signed_in: SignedInUser) -> bool:
+        """Whether a password was entered on this session within the re-authentication window."""
+        return self._clock.now() - signed_in.authenticated_at < self.policy.reauthentication_window
+
+    def record_authentication(self, session_id: uuid.UUID) -> None:
+        """The user just proved who they are again on this session."""
+        self._db.execute(
+            update(UserSession).where(UserSession.id == session_id).values(authenticated_at=self._clock.now())
+        )
 
     def why_not_active(self, token: str) -> str:
         """Why a token resolves to nothing: an EndReason value, "expired" or "unknown".

@@ -40,6 +40,11 @@ class UserService:
         self._db.flush()
         return user
 
+    def check_password(self, user_id: int, password: str) -> bool:
+        """Whether ``password`` is the current password of this (active) account."""
+        user = self._db.get(User, user_id)
+        return user is not None and user.is_active and self._passwords.verify(user.password_hash, password)
+
     def authenticate(self, email: str, password: str) -> User:
         """The active user with that email and password, or InvalidCredentials."""
         user = self.find_by_email(email)
