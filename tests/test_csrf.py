@@ -12,7 +12,8 @@ pytestmark = pytest.mark.config(WTF_CSRF_ENABLED=True)
 
 
 def csrf_token_from(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page).group(0)
+    return re.search(r'value="([^"]+)"', tag).group(1)
 
 
 def sign_in(client, email):
@@ -77,4 +78,27 @@ def test_a_foreign_referer_over_https_is_refused(app, client, make_user):
         headers={"Referer": "https://evil.example/page"},
     )
     assert response.headers["Location"] != "/sign-in"
+    assert client.get("/devices").status_code == 200
+
+
+def post_routes(app):
+    return sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods)
+
+
+def test_every_post_route_refuses_a_missing_token(app, client, make_user, make_session):
+    """Walks the URL map, so a new form that forgets CSRF fails here."""
+    user = make_user()
+    sign_in(client, user.email)
+    other, _ = make_session(user)
+    routes = post_routes(app)
+    assert {"/sign-in", "/sign-out", "/devices/<session_id>/sign-out", "/devices/sign-out-others"} <= set(routes)
+
+    for route in routes:
+        url = route.replace("<session_id>", str(other.id)).replace("<int:user_id>", str(user.id))
+        response = client.post(url, data={"password": PASSWORD, "email": user.email, "reason": "because"})
+        assert response.status_code in (302, 400), url
+        assert "/sign-in" != response.headers.get("Location"), url
+
+    with app.app_context():
+        assert db.session.query(UserSession).filter_by(is_active=True).count() == 2
     assert client.get("/devices").status_code == 200

@@ -1,11 +1,21 @@
-"""The devices page."""
+"""The devices page: where this account is signed in, and signing any of it out."""
 
-from flask import redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from app.account import bp
-from app.services import session_service
+from app.account.forms import EndSessionForm, SignOutOthersForm
+from app.account.presenters import session_label
+from app.auth.reauth import ask_for_password
+from app.auth.routes import end_this_session
+from app.extensions import db
+from app.models import EndReason
+from app.services import clock, session_service, user_service
+from app.services.errors import SessionNotFound
+
+NO_SUCH_SESSION = "That session does not exist or is already signed out."
 
 
 @bp.get("/")
@@ -17,6 +27,59 @@ def index() -> Response:
 @bp.get("/devices")
 @login_required
 def devices() -> str:
-    """List where this account is signed in."""
+    """List where this account is signed in, this device first."""
     sessions = session_service().list_active(current_user.id)
-    return render_template("account/devices.html", sessions=sessions)
+    sessions.sort(key=lambda row: row.id != current_user.session_id)  # stable: keeps recency order
+    return render_template(
+        "account/devices.html",
+        sessions=sessions,
+        now=clock().now(),
+        end_form=EndSessionForm(),
+        others_form=SignOutOthersForm(),
+    )
+
+
+@bp.post("/devices/<session_id>/sign-out")
+@login_required
+def end_session(session_id: str) -> Response:
+    """Sign out one session; this device's own is an ordinary sign-out."""
+    if not EndSessionForm().validate_on_submit():
+        flash("That form had expired, so nothing was changed. Please try again.", "warning")
+        return redirect(url_for("account.devices"))
+    if session_id == str(current_user.session_id):
+        return end_this_session()
+    sessions = session_service()
+    if not sessions.recently_authenticated(current_user._get_current_object()):
+        return ask_for_password(return_to="account.devices")
+    try:
+        ended = sessions.end(
+            session_id, owner_id=current_user.id, reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id
+        )
+    except SessionNotFound:
+        raise NotFound(NO_SUCH_SESSION) from None
+    db.session.commit()
+    flash(f"Signed out {session_label(ended)}.", "success")
+    return redirect(url_for("account.devices"))
+
+
+@bp.post("/devices/sign-out-others")
+@login_required
+def end_other_sessions() -> Response:
+    """Sign out every session but this one, after checking the password."""
+    form = SignOutOthersForm()
+    if not form.validate_on_submit():
+        flash("Enter your password to sign out your other sessions.", "warning")
+        return redirect(url_for("account.devices"))
+    if not user_service().check_password(current_user.id, form.password.data):
+        flash("That password is not correct, so no sessions were signed out.", "error")
+        return redirect(url_for("account.devices"))
+    sessions = session_service()
+    sessions.record_authentication(current_user.session_id)
+    count = sessions.end_others(
+        current_user.id, keep_session_id=current_user.session_id,
+        reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id,
+    )
+    db.session.commit()
+    flash(f"Signed out {count} other session{'s' if count != 1 else ''}." if count
+          else "There were no other sessions to sign out.", "success")
+    return redirect(url_for("account.devices"))

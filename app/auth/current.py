@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.cookies import clear_session_cookie
-from app.auth.forms import SignOutForm
 from app.auth.redirects import current_path
 from app.extensions import db, login_manager
 from app.services import session_service
@@ -74,10 +73,6 @@ def _send_to_sign_in() -> Response:
     return redirect(url_for("auth.sign_in", next=next_path))
 
 
-def _sign_out_form() -> dict[str, SignOutForm]:
-    return {"sign_out_form": SignOutForm()} if current_user.is_authenticated else {}
-
-
 def init_current_session(app: Flask) -> None:
     login_manager.request_loader(load_signed_in_user)
     login_manager.unauthorized_handler(_send_to_sign_in)
@@ -86,4 +81,3 @@ def init_current_session(app: Flask) -> None:
     login_manager.session_protection = None
     app.before_request(_resolve_before_request)
     app.after_request(_forget_dead_cookie)
-    app.context_processor(_sign_out_form)

@@ -14,6 +14,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def ask_for_password(return_to: str) -> Response:
+    """Send the user to confirm their password, then back to the page ``return_to``."""
+    flash("Please confirm your password to continue.", "info")
+    return redirect(url_for("auth.confirm_password", next=url_for(return_to)))
+
+
 def recent_authentication_required(return_to: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Send the user to confirm their password first, then back to ``return_to``.
 
@@ -25,8 +31,7 @@ def recent_authentication_required(return_to: str) -> Callable[[Callable[P, R]],
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             if not session_service().recently_authenticated(current_user._get_current_object()):
-                flash("Please confirm your password to continue.", "info")
-                return redirect(url_for("auth.confirm_password", next=url_for(return_to)))
+                return ask_for_password(return_to)
             return view(*args, **kwargs)
 
         return wrapped

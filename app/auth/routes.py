@@ -54,6 +54,11 @@ def sign_out() -> Response:
     if not SignOutForm().validate_on_submit():
         flash("That form had expired, so nothing was changed. Please try again.", "warning")
         return redirect(url_for("account.devices"))
+    return end_this_session()
+
+
+def end_this_session() -> Response:
+    """End the session this request came with, and forget its cookie."""
     _end_quietly(current_user.session_id, current_user.id, EndReason.SIGNED_OUT)
     db.session.commit()
     session.clear()

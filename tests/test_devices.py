@@ -1,0 +1,229 @@
+"""The devices page: what it lists, and signing sessions out from it."""
+
+import re
+import uuid
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import UserSession
+from tests.conftest import PASSWORD
+
+CHROME_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.1.2 Mobile/15E148 Safari/604.1"
+)
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+MADRID, VALENCIA = "147.96.1.1", "147.156.1.1"  # in the bundled GeoLite2 City file
+
+
+def browser_signed_in(app: Flask, email: str, user_agent: str, ip: str) -> FlaskClient:
+    browser = app.test_client()
+    response = browser.post(
+        "/sign-in", data={"email": email, "password": PASSWORD},
+        headers={"User-Agent": user_agent}, environ_base={"REMOTE_ADDR": ip},
+    )
+    assert response.status_code == 302
+    return browser
+
+
+def session_ids(page: str) -> list[str]:
+    return re.findall(r'action="/devices/([0-9a-f-]{36})/sign-out"', page)
+
+
+def row(app: Flask, session_id: str) -> UserSession:
+    with app.app_context():
+        return db.session.get(UserSession, uuid.UUID(session_id))
+
+
+@pytest.fixture
+def laptop_and_phone(app, make_user, clock):
+    """The same account signed in on an iPhone in Valencia, then a Mac in Madrid."""
+    user = make_user("traveller@example.com")
+    phone = browser_signed_in(app, user.email, SAFARI_IPHONE, VALENCIA)
+    clock.advance(minutes=5)
+    laptop = browser_signed_in(app, user.email, CHROME_MAC, MADRID)
+    return user, laptop, phone
+
+
+def test_page_lists_sessions_with_device_place_and_times(laptop_and_phone, clock):
+    _, laptop, _ = laptop_and_phone
+    clock.advance(minutes=3)
+
+    page = laptop.get("/devices").get_data(as_text=True)
+
+    assert "Chrome 120 on macOS 10.15" in page
+    assert "Safari 17 on iOS 17.1" in page and ">iPhone<" in page
+    assert "Madrid, Spain" in page and "Valencia, Spain" in page
+    assert "147.96.1.1" in page and "147.156.1.1" in page
+    assert "Signed in 3 Nov 2026" in page
+    assert re.search(r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00 UTC">8 minutes ago</time>', page)
+    assert 'aria-label="Sign out Safari on iPhone in Valencia"' in page
+    assert 'aria-label="Sign out this device"' in page
+
+
+def test_this_device_comes_first_and_is_marked(app, laptop_and_phone, make_session, clock):
+    user, laptop, phone = laptop_and_phone
+    clock.advance(minutes=2)
+    phone.get("/devices")  # within the touch interval of its sign-in: still older than the laptop's
+    clock.advance(minutes=2)
+    make_session(user, user_agent=FIREFOX_LINUX, browser="Firefox 121", ip_address="10.1.2.3")
+
+    page = phone.get("/devices").get_data(as_text=True)
+
+    ids = session_ids(page)
+    assert len(ids) == 3
+    assert row(app, ids[0]).browser == "Safari 17"  # this device
+    assert [row(app, i).browser for i in ids[1:]] == ["Firefox 121", "Chrome 120"]  # most recent first
+    assert page.count("This device") == 1
+    assert page.index("This device") < page.index("Firefox 121")
+    assert "Local network" in page
+
+
+def test_user_agent_and_place_are_escaped(app, signed_in, make_session, client):
+    make_session(signed_in, user_agent="<script>alert(1)</script>", browser="<script>alert(1)</script>",
+                 device='"><img src=x onerror=alert(1)>', city="<b>Town</b>", country="Land")
+    page = client.get("/devices").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "<b>Town</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '"><img' not in page and "&lt;b&gt;Town&lt;/b&gt;" in page
+
+
+def test_signing_out_another_device_ends_it_and_says_which(app, laptop_and_phone):
+    _, laptop, phone = laptop_and_phone
+    phone_id = session_ids(phone.get("/devices").get_data(as_text=True))[0]
+
+    response = laptop.post(f"/devices/{phone_id}/sign-out", follow_redirects=True)
+
+    assert "Signed out Safari on iPhone in Valencia." in response.get_data(as_text=True)
+    ended = row(app, phone_id)
+    assert (ended.is_active, ended.revoked_reason) == (False, "revoked_by_user")
+    next_visit = phone.get("/devices", follow_redirects=True)
+    assert next_visit.request.path == "/sign-in"
+    assert "This session was signed out from another device." in next_visit.get_data(as_text=True)
+    assert laptop.get("/devices").status_code == 200
+
+
+@pytest.mark.parametrize("bad_id", ["00000000-0000-0000-0000-000000000000", "not-a-uuid"])
+def test_unknown_session_ids_are_a_clear_404(laptop_and_phone, bad_id):
+    _, laptop, _ = laptop_and_phone
+    response = laptop.post(f"/devices/{bad_id}/sign-out")
+    assert response.status_code == 404
+    assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
+
+
+def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_phone, make_user, make_session):
+    _, laptop, _ = laptop_and_phone
+    stranger_row, stranger_token = make_session(make_user())
+
+    response = laptop.post(f"/devices/{stranger_row.id}/sign-out")
+
+    assert response.status_code == 404
+    assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
+    assert row(app, str(stranger_row.id)).is_active
+    with app.app_context():
+        assert app.extensions["doorman.sessions"].resolve(stranger_token) is not None
+
+
+def test_signing_out_this_device_from_the_list_is_an_ordinary_sign_out(app, laptop_and_phone):
+    _, laptop, phone = laptop_and_phone
+    page = laptop.get("/devices").get_data(as_text=True)
+    own_id = session_ids(page)[0]
+
+    response = laptop.post(f"/devices/{own_id}/sign-out")
+
+    assert response.headers["Location"] == "/sign-in"
+    assert row(app, own_id).revoked_reason == "signed_out"
+    assert laptop.get_cookie("__Host-doorman") is None
+    assert phone.get("/devices").status_code == 200
+
+
+@pytest.mark.config(REAUTHENTICATION_WINDOW=600)
+def test_signing_out_one_session_asks_for_the_password_once_the_window_has_passed(app, laptop_and_phone, clock):
+    _, laptop, phone = laptop_and_phone
+    phone_id = session_ids(phone.get("/devices").get_data(as_text=True))[0]
+    clock.advance(minutes=11)
+
+    response = laptop.post(f"/devices/{phone_id}/sign-out")
+
+    assert response.headers["Location"] == "/confirm-password?next=/devices"
+    assert row(app, phone_id).is_active
+    laptop.post("/confirm-password", data={"password": PASSWORD, "next": "/devices"})
+    assert laptop.post(f"/devices/{phone_id}/sign-out").headers["Location"] == "/devices"
+    assert not row(app, phone_id).is_active
+
+
+def test_sign_out_all_others_with_the_password(app, laptop_and_phone, make_session, clock):
+    user, laptop, phone = laptop_and_phone
+    make_session(user, user_agent=FIREFOX_LINUX)
+    clock.advance(minutes=30)  # long past the re-authentication window: the password is asked for anyway
+
+    response = laptop.post("/devices/sign-out-others", data={"password": PASSWORD}, follow_redirects=True)
+
+    assert "Signed out 2 other sessions." in response.get_data(as_text=True)
+    assert phone.get("/devices").status_code == 302
+    assert len(session_ids(laptop.get("/devices").get_data(as_text=True))) == 1
+
+
+@pytest.mark.parametrize("password", ["wrong password", ""])
+def test_sign_out_all_others_with_a_wrong_password_changes_nothing(app, laptop_and_phone, password):
+    user, laptop, phone = laptop_and_phone
+
+    response = laptop.post("/devices/sign-out-others", data={"password": password}, follow_redirects=True)
+
+    page = response.get_data(as_text=True)
+    assert "no sessions were signed out" in page or "Enter your password" in page
+    assert phone.get("/devices").status_code == 200
+    with app.app_context():
+        assert db.session.query(UserSession).filter_by(user_id=user.id, is_active=True).count() == 2
+
+
+def test_sign_out_all_others_when_alone_says_so(client, signed_in):
+    response = client.post("/devices/sign-out-others", data={"password": PASSWORD}, follow_redirects=True)
+    assert "There were no other sessions to sign out." in response.get_data(as_text=True)
+    assert client.get("/devices").status_code == 200
+
+
+def test_the_others_form_appears_only_with_other_sessions(client, signed_in, make_session):
+    assert "Sign out all other sessions" not in client.get("/devices").get_data(as_text=True)
+    make_session(signed_in)
+    assert "Sign out all other sessions" in client.get("/devices").get_data(as_text=True)
+
+
+def test_a_spoofed_forwarded_for_is_ignored_by_default(app, make_user):
+    user = make_user()
+    browser = app.test_client()
+    browser.post("/sign-in", data={"email": user.email, "password": PASSWORD},
+                 headers={"X-Forwarded-For": MADRID}, environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    with app.app_context():
+        stored = db.session.scalar(db.select(UserSession).where(UserSession.user_id == user.id))
+    assert (stored.ip_address, stored.city) == ("198.51.100.20", None)
+
+
+@pytest.mark.config(TRUSTED_PROXIES=1)
+def test_forwarded_for_is_honoured_behind_one_trusted_proxy(app, make_user):
+    user = make_user()
+    browser = app.test_client()
+    browser.post("/sign-in", data={"email": user.email, "password": PASSWORD},
+                 headers={"X-Forwarded-For": f"203.0.113.1, {MADRID}"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    with app.app_context():
+        stored = db.session.scalar(db.select(UserSession).where(UserSession.user_id == user.id))
+    # With one trusted proxy only the address it added counts, not the client's own claim.
+    assert (stored.ip_address, stored.city) == (MADRID, "Madrid")
+
+
+def test_devices_page_is_two_statements_or_fewer(app, client, signed_in, make_session):
+    from tests.conftest import recorded_statements
+
+    for _ in range(3):
+        make_session(signed_in)
+    client.get("/devices")
+    with recorded_statements(app) as statements:
+        assert client.get("/devices").status_code == 200
+    assert len(statements) <= 2, statements
