@@ -1,11 +1,13 @@
 """Error pages, and the one place a stale form turns into a message."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
 from app.auth.redirects import safe_next
+from app.extensions import db
 
 bp = Blueprint("errors", __name__)
 
@@ -18,6 +20,14 @@ def stale_form(error: CSRFError) -> Response:
     if request.referrer and request.referrer.startswith(request.host_url):
         referrer_path = "/" + request.referrer[len(request.host_url):]
     return redirect(safe_next(referrer_path) or url_for("account.index"))
+
+
+@bp.app_errorhandler(SQLAlchemyError)
+def database_unavailable(error: SQLAlchemyError) -> tuple[str, int]:
+    """A database failure anywhere fails closed: nothing half-done is committed, nobody is signed in."""
+    db.session.rollback()
+    current_app.logger.error("database error: %s", type(error).__name__)
+    return render_template("errors/error.html", error=ServiceUnavailable()), 503
 
 
 @bp.app_errorhandler(HTTPException)
