@@ -193,7 +193,8 @@ def test_support_signs_out_one_session_with_a_reason(app, agent, make_user, make
                          data={"reason": f"  {REASON} "}, follow_redirects=True)
 
     assert response.request.path == f"/support/users/{customer.id}"
-    assert "The session was signed out. The reason is on the account&#39;s record." in response.get_data(as_text=True)
+    assert ("Signed out Safari on iPhone in Valencia, Spain. The reason is on the account&#39;s record."
+            in response.get_data(as_text=True))
     ended = session_row(app, target.id)
     assert (ended.is_active, ended.revoked_reason, ended.revoked_by, ended.revoked_at) == (
         False, EndReason.REVOKED_BY_SUPPORT, staff.id, clock.now())
@@ -415,7 +416,7 @@ def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app):
     assert f"/sessions/{signed_in.session_id}/sign-out" in account
     done = desk.post(f"{link}/sessions/{signed_in.session_id}/sign-out",
                      data={"reason": "Customer lost their phone, ticket 5120"}, follow_redirects=True)
-    assert "The session was signed out." in done.get_data(as_text=True)
+    assert "Signed out Safari on iPhone in Valencia, Spain." in done.get_data(as_text=True)
 
     activity = laptop.get("/activity").get_data(as_text=True)
     assert "Signed out by support: Customer lost their phone, ticket 5120" in activity

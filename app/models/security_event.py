@@ -79,9 +79,5 @@ class SecurityEvent(Base):
     subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")
 
-    @property
-    def by_staff(self) -> bool:
-        return self.actor_kind == ActorKind.STAFF
-
     def __repr__(self) -> str:
         return f"<SecurityEvent {self.id} {self.event_type} subject={self.subject_id}>"

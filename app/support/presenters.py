@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass
 
 from app.models import SecurityEvent, UserSession
-from app.services.activity import Moment, end_reason_label
+from app.services.activity import Moment, end_reason_label, where_phrase
+from app.services.audit import Snapshot
 from app.services.enrichment import device_summary, place_label
 from app.services.sessions import EndedSession
 
@@ -60,3 +61,9 @@ class EndedSessionRow:
             ended_by=by,
             staff_reason=staff_event.reason if staff_event is not None else None,
         )
+
+
+def session_phrase(row: UserSession) -> str:
+    """"Safari on iPhone in Valencia, Spain": which session, in the words of the activity page."""
+    snapshot = Snapshot.of(row)
+    return where_phrase(snapshot.device, snapshot.place)

@@ -17,7 +17,7 @@ from app.services.request_details import sign_in_details
 from app.support import bp
 from app.support.access import staff_required
 from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, UserSearchForm
-from app.support.presenters import EndedSessionRow, StaffSessionRow
+from app.support.presenters import EndedSessionRow, StaffSessionRow, session_phrase
 
 
 @bp.errorhandler(NotAllowed)
@@ -83,12 +83,14 @@ def end_session(user_id: int, session_id: uuid.UUID) -> Response:
     if not form.validate_on_submit():
         return _refused(form, user_id)
     try:
-        service.end_session(current_user, user_id, session_id, reason=form.reason.data, context=sign_in_details(request))
+        ended = service.end_session(
+            current_user, user_id, session_id, reason=form.reason.data, context=sign_in_details(request)
+        )
     except SessionNotFound:
         flash("That session had already ended, so nothing was changed.", "info")
     else:
         db.session.commit()
-        flash("The session was signed out. The reason is on the account's record.", "success")
+        flash(f"Signed out {session_phrase(ended)}. The reason is on the account's record.", "success")
     return redirect(url_for("support.user", user_id=user_id))
 
 
