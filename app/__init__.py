@@ -55,18 +55,26 @@ def register_extensions(app: Flask) -> None:
 def register_services(app: Flask) -> None:
     from app.clock import SystemClock
     from app.extensions import db
+    from app.services.audit import AuditService
     from app.services.enrichment import GeoLocator
     from app.services.passwords import Passwords, make_hasher
     from app.services.sessions import SessionPolicy, SessionService
+    from app.services.support import SupportService
     from app.services.users import UserService
 
     clock = app.config.get("CLOCK") or SystemClock()
     passwords = Passwords(make_hasher(app.config["PASSWORD_HASH_PROFILE"]))
+    # One audit service shared by the others, so their events join their transaction.
+    audit = AuditService(db.session, clock=clock)
     app.extensions["doorman.clock"] = clock
+    app.extensions["doorman.audit"] = audit
     app.extensions["doorman.sessions"] = SessionService(
-        db.session, clock=clock, policy=SessionPolicy.from_config(app.config)
+        db.session, clock=clock, policy=SessionPolicy.from_config(app.config), audit=audit
     )
-    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords)
+    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords, audit=audit)
+    app.extensions["doorman.support"] = SupportService(
+        db.session, sessions=app.extensions["doorman.sessions"], audit=audit, clock=clock
+    )
     # Opened once per process; a missing or corrupt file only logs a warning.
     app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
 
@@ -75,9 +83,11 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(support_bp)
     app.register_blueprint(errors_bp)
 
 
@@ -90,8 +100,9 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import demo_cli, sessions_cli, users_cli
+    from app.cli import demo_cli, events_cli, sessions_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(sessions_cli)
+    app.cli.add_command(events_cli)
     app.cli.add_command(demo_cli)

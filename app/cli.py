@@ -1,15 +1,18 @@
-"""Command-line tools: ``flask --app wsgi users|sessions|demo ...``."""
+"""Command-line tools: ``flask --app wsgi users|sessions|events|demo ...``."""
+
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
 
 from app.extensions import db
 from app.models import ROLES
-from app.services import session_service, user_service
+from app.services import audit_service, session_service, user_service
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
 
 users_cli = AppGroup("users", help="Manage accounts.")
 sessions_cli = AppGroup("sessions", help="Maintain the sessions table.")
+events_cli = AppGroup("events", help="Maintain the security events table.")
 demo_cli = AppGroup("demo", help="Demo data for trying Doorman out.")
 
 
@@ -53,6 +56,16 @@ def cleanup(batch_size: int) -> None:
     """Delete expired sessions and sessions ended longer ago than the retention."""
     deleted = session_service().cleanup(commit=db.session.commit, batch_size=batch_size)
     click.echo(f"Cleaned up {deleted} session{'s' if deleted != 1 else ''}.")
+
+
+@events_cli.command("purge")
+@click.option("--older-than", "days", required=True, type=click.IntRange(min=1), metavar="DAYS",
+              help="Delete events recorded more than this many days ago.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def purge_events(days: int, batch_size: int) -> None:
+    """Delete security events past the retention; the only way an event is ever removed."""
+    deleted = audit_service().purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
+    click.echo(f"Purged {deleted} security event{'s' if deleted != 1 else ''} older than {days} days.")
 
 
 @demo_cli.command("load")

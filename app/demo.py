@@ -1,7 +1,9 @@
 """Demo accounts and sessions for ``make run``.
 
 Sessions are started through the session service with a clock set in the
-past, so the devices page shows realistic "signed in" and "active" times.
+past, so the devices page shows realistic "signed in" and "active" times. The
+demo user's past (a failed sign-in, a sign-in that support then ended) goes
+through the services the same way, so its security events are the real ones.
 """
 
 from collections.abc import Iterator
@@ -11,9 +13,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from app.extensions import db
-from app.models import User
+from app.models import ActorKind, EndReason, User
 from app.services import clock, session_service, user_service
+from app.services.audit import AuditService
+from app.services.errors import InvalidCredentials
+from app.services.passwords import Passwords, make_hasher
 from app.services.sessions import SessionService
+from app.services.users import UserService
 
 DEMO_PASSWORD = "correct horse battery staple"
 DEMO_ACCOUNTS = (
@@ -82,8 +88,52 @@ class _At:
         return self._moment
 
 
+def _audit_at(moment: datetime) -> AuditService:
+    return AuditService(db.session, clock=_At(moment))
+
+
 def _service_at(moment: datetime) -> SessionService:
-    return SessionService(db.session, clock=_At(moment), policy=session_service().policy)
+    return SessionService(db.session, clock=_At(moment), policy=session_service().policy, audit=_audit_at(moment))
+
+
+def _users_at(moment: datetime) -> UserService:
+    passwords = Passwords(make_hasher(current_app.config["PASSWORD_HASH_PROFILE"]))
+    return UserService(db.session, passwords=passwords, audit=_audit_at(moment))
+
+
+# Someone in Lagos guesses the demo user's password, then gets it right; the
+# next day support ends that session after the user calls in.
+INTRUDER_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/118.0.0.0 Safari/537.36"
+)
+INTRUDER_IP = "105.112.0.1"  # Lagos
+SUPPORT_REASON = "Account recovery, ticket 4411: the customer did not recognise this sign-in"
+
+
+def _add_demo_history(now: datetime) -> None:
+    from app.services.request_details import describe_client
+
+    demo = user_service().find_by_email("demo@example.com")
+    support = user_service().find_by_email("support@example.com")
+    assert demo is not None and support is not None
+    intruder = describe_client(INTRUDER_USER_AGENT, INTRUDER_IP)
+    tried_at = now - timedelta(days=9)
+    try:
+        _users_at(tried_at).authenticate(demo.email, "password123", attempt=intruder)
+    except InvalidCredentials:
+        pass  # the point: the failure is on the demo user's activity page
+    signed_in = _service_at(tried_at + timedelta(minutes=4)).create(demo, **intruder)
+    handled_at = tried_at + timedelta(days=1)
+    _audit_at(handled_at).record_staff_view(staff_id=support.id, subject_id=demo.id, context=None)
+    _service_at(handled_at + timedelta(minutes=2)).end(
+        signed_in.row.id,
+        owner_id=demo.id,
+        reason=EndReason.REVOKED_BY_SUPPORT,
+        ended_by=support.id,
+        actor_kind=ActorKind.STAFF,
+        staff_reason=SUPPORT_REASON,
+    )
 
 
 def _start_demo_session(user: User, device: DemoDevice, now: datetime) -> None:
@@ -112,5 +162,6 @@ def load_demo_data() -> Iterator[str]:
         for device in devices:
             _start_demo_session(user, device, now)
         yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({len(devices)} sessions)"
+    _add_demo_history(now)
     db.session.commit()
     current_app.logger.info("demo data loaded")

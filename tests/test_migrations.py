@@ -43,7 +43,7 @@ def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(scratc
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
             tables = set(inspect(conn).get_table_names())
         assert diff == []
-        assert {"users", "user_sessions", "alembic_version"} <= tables
+        assert {"users", "user_sessions", "security_events", "alembic_version"} <= tables
 
         downgrade(revision="base")
         with db.engine.connect() as conn:

@@ -10,3 +10,4 @@ for _name in ("session_title", "session_place", "session_label", "short_date", "
     bp.add_app_template_filter(getattr(presenters, _name), _name)
 
 from app.account import routes  # noqa: E402,F401
+from app.account import activity  # noqa: E402,F401

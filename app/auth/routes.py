@@ -27,16 +27,18 @@ def sign_in() -> Response | str:
         return redirect(destination)
     if not form.validate_on_submit():
         return render_template("auth/sign_in.html", form=form)
+    details = sign_in_details(request)
     try:
-        user = user_service().authenticate(form.email.data, form.password.data)
+        user = user_service().authenticate(form.email.data, form.password.data, attempt=details)
     except InvalidCredentials:
+        db.session.commit()  # the failed attempt is recorded on the account's activity
         form.password.errors.append(SIGN_IN_FAILED)
         return render_template("auth/sign_in.html", form=form), 200
     if current_user.is_authenticated:
         # Signing in again from a signed-in browser replaces its session.
         _end_quietly(current_user.session_id, current_user.id, EndReason.SUPERSEDED)
     sessions = session_service()
-    new_session = sessions.create(user, **sign_in_details(request))
+    new_session = sessions.create(user, **details)
     db.session.commit()
     session.clear()  # a fresh CSRF secret for the new session
     response = redirect(destination)

@@ -1,7 +1,11 @@
 """Typed models. Importing this package registers every table on ``Base.metadata``."""
 
 from app.models.base import Base
+from app.models.security_event import ACTOR_KINDS, ActorKind, EventType, SecurityEvent
 from app.models.user import ROLES, STAFF_ROLES, User
 from app.models.user_session import DEVICE_TYPES, EndReason, UserSession
 
-__all__ = ["Base", "DEVICE_TYPES", "EndReason", "ROLES", "STAFF_ROLES", "User", "UserSession"]
+__all__ = [
+    "ACTOR_KINDS", "ActorKind", "Base", "DEVICE_TYPES", "EndReason", "EventType", "ROLES",
+    "STAFF_ROLES", "SecurityEvent", "User", "UserSession",
+]

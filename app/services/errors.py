@@ -23,3 +23,11 @@ class EmailTaken(DoormanError):
 
 class InvalidRole(DoormanError):
     """The role is not one of the known roles."""
+
+
+class ReasonRequired(DoormanError):
+    """A staff action needs a reason of 3 to 500 characters."""
+
+
+class NotAllowed(DoormanError):
+    """This staff member may not do that to that account."""

@@ -4,7 +4,8 @@ A browser holds a random token; the table holds its SHA-256. Every request
 resolves the token with one indexed SELECT of the few columns it needs, and
 writes only when the last recorded activity is older than the touch interval.
 Methods flush; the caller commits, so a change and whatever is recorded with
-it land in one transaction.
+it land in one transaction. Every start and end of a session is recorded as a
+security event through the injected ``AuditService``, in that same transaction.
 """
 
 import hashlib
@@ -16,13 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, and_, bindparam, delete, select, update
+from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
-from app.models import EndReason, User, UserSession
+from app.models import EndReason, EventType, User, UserSession
 from app.models.user_session import USER_AGENT_MAX_LENGTH
+from app.services.audit import AuditService, Snapshot
 from app.services.errors import SessionNotFound
+from app.services.session_events import ENDED_COLUMNS, Ending, SessionEvents
 
 # token_urlsafe(32): 256 bits from the OS CSPRNG, 43 URL-safe characters.
 TOKEN_BYTES = 32
@@ -122,10 +125,18 @@ class NewSession(NamedTuple):
     token: str
 
 
+class EndedSession(NamedTuple):
+    """An ended session row and the email of whoever ended it (None: the system or its owner gone)."""
+
+    row: UserSession
+    ended_by_email: str | None
+
+
 class SessionService:
-    def __init__(self, db: Session, *, clock: Clock, policy: SessionPolicy) -> None:
+    def __init__(self, db: Session, *, clock: Clock, policy: SessionPolicy, audit: AuditService) -> None:
         self._db = db
         self._clock = clock
+        self._events = SessionEvents(audit)
         self.policy = policy
 
     # -- the hot path -------------------------------------------------------
@@ -197,7 +208,8 @@ class SessionService:
         ``details`` are the enrichment columns (device_type, browser, os,
         device, country_code, country, city). The user's expired rows go
         first; if the user is at the session limit, the least recently active
-        sessions are ended to make room.
+        sessions are ended to make room. Records signed_in, and
+        session_limit_evicted for each session ended to make room.
         """
         now = self._clock.now()
         self._lock_user(user.id)
@@ -216,7 +228,8 @@ class SessionService:
             .offset(keep)
         ).all()
         if crowded_out:
-            self._end_where(UserSession.id.in_(crowded_out), reason=EndReason.SESSION_LIMIT, ended_by=None)
+            evicted = self._end_where(UserSession.id.in_(crowded_out), reason=EndReason.SESSION_LIMIT, ended_by=None)
+            self._events.evicted(user.id, evicted)
 
         token = new_token()
         row = UserSession(
@@ -232,6 +245,7 @@ class SessionService:
         )
         self._db.add(row)
         self._db.flush()
+        self._events.signed_in(row)
         return NewSession(row, token)
 
     def _lock_user(self, user_id: int) -> None:
@@ -249,11 +263,22 @@ class SessionService:
         owner_id: int,
         reason: str,
         ended_by: int | None = None,
+        actor_kind: str | None = None,
+        staff_reason: str | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> UserSession:
-        """End one active session of ``owner_id``.
+        """End one active session of ``owner_id`` and record it.
 
         Any other user's session id is treated exactly like an unknown one.
+        ``actor_kind`` defaults from ``reason`` and ``ended_by``; a staff
+        actor must give ``staff_reason`` (ReasonRequired otherwise, before
+        anything changes). ``context`` is the acting request's
+        ``sign_in_details``.
         """
+        ending = Ending.of(
+            owner_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
+            staff_reason=staff_reason, context=context,
+        )
         try:
             session_uuid = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(session_id)
         except ValueError:
@@ -274,13 +299,26 @@ class SessionService:
         row.revoked_reason = reason
         row.revoked_by = ended_by
         self._db.flush()
+        self._events.ended_one(ending, row)
         return row
 
     def end_others(
-        self, user_id: int, *, keep_session_id: uuid.UUID, reason: str, ended_by: int | None
+        self,
+        user_id: int,
+        *,
+        keep_session_id: uuid.UUID,
+        reason: str,
+        ended_by: int | None,
+        actor_kind: str | None = None,
+        staff_reason: str | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> int:
-        """End every active session of the user except ``keep_session_id``."""
-        return self._end_where(
+        """End every active session of the user except ``keep_session_id``; one event for the batch."""
+        ending = Ending.of(
+            user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
+            staff_reason=staff_reason, context=context,
+        )
+        ended = self._end_where(
             and_(
                 UserSession.user_id == user_id,
                 UserSession.id != keep_session_id,
@@ -289,19 +327,41 @@ class SessionService:
             reason=reason,
             ended_by=ended_by,
         )
+        if ended:
+            # Without the acting request, the kept session is where it was done from.
+            where = Snapshot.of(context) if context else Snapshot.of(self._db.get(UserSession, keep_session_id))
+            self._events.ended_batch(EventType.OTHER_SESSIONS_REVOKED, user_id, ending, ended, where)
+        return len(ended)
 
-    def end_all(self, user_id: int, *, reason: str, ended_by: int | None) -> int:
-        """End every active session of the user ("sign out everywhere")."""
-        return self._end_where(
+    def end_all(
+        self,
+        user_id: int,
+        *,
+        reason: str,
+        ended_by: int | None,
+        actor_kind: str | None = None,
+        staff_reason: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> int:
+        """End every active session of the user ("sign out everywhere"); one event for the batch."""
+        ending = Ending.of(
+            user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
+            staff_reason=staff_reason, context=context,
+        )
+        ended = self._end_where(
             and_(UserSession.user_id == user_id, self._active(self._clock.now())),
             reason=reason,
             ended_by=ended_by,
         )
+        if ended:
+            self._events.ended_batch(EventType.ALL_SESSIONS_REVOKED, user_id, ending, ended, Snapshot.of(context))
+        return len(ended)
 
     def _end_where(
         self, condition: ColumnElement[bool], *, reason: str, ended_by: int | None
-    ) -> int:
-        ended = self._db.scalars(
+    ) -> list[Row[Any]]:
+        """End the matching rows; returns what their events need to remember of them."""
+        statement = (
             update(UserSession)
             .where(condition)
             .values(
@@ -310,10 +370,10 @@ class SessionService:
                 revoked_reason=reason,
                 revoked_by=ended_by,
             )
-            .returning(UserSession.id)
+            .returning(*ENDED_COLUMNS)
             .execution_options(synchronize_session=False)
-        ).all()
-        return len(ended)
+        )
+        return list(self._db.execute(statement).all())
 
     # -- housekeeping -------------------------------------------------------
 
@@ -353,6 +413,18 @@ class SessionService:
                 .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
             )
         )
+
+    def list_recently_ended(self, user_id: int, *, limit: int = 20) -> list[EndedSession]:
+        """The user's ended sessions still kept, most recently ended first, with who ended each."""
+        ender = aliased(User)
+        rows = self._db.execute(
+            select(UserSession, ender.email)
+            .outerjoin(ender, ender.id == UserSession.revoked_by)
+            .where(UserSession.user_id == user_id, UserSession.is_active.is_(False))
+            .order_by(UserSession.revoked_at.desc(), UserSession.created_at.desc())
+            .limit(limit)
+        ).all()
+        return [EndedSession(row, email) for row, email in rows]
 
     def find_by_refresh_token(self, refresh_token: str) -> UserSession | None:
         """The active session that holds this refresh token, if any."""

@@ -1,9 +1,13 @@
 """Accounts: creating them, changing roles, checking passwords."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import ROLES, User
+from app.models import ROLES, ActorKind, EventType, User
+from app.services.audit import AuditService, Snapshot
 from app.services.errors import EmailTaken, InvalidCredentials, InvalidRole, UserNotFound
 from app.services.passwords import Passwords
 
@@ -13,9 +17,10 @@ def normalize_email(email: str) -> str:
 
 
 class UserService:
-    def __init__(self, db: Session, *, passwords: Passwords) -> None:
+    def __init__(self, db: Session, *, passwords: Passwords, audit: AuditService) -> None:
         self._db = db
         self._passwords = passwords
+        self._audit = audit
 
     def find_by_email(self, email: str) -> User | None:
         return self._db.scalar(select(User).where(User.email == normalize_email(email)))
@@ -30,14 +35,23 @@ class UserService:
         self._db.flush()
         return user
 
-    def set_role(self, email: str, role: str) -> User:
+    def set_role(self, email: str, role: str, *, changed_by: int | None = None) -> User:
+        """Change an account's role and record it; ``changed_by`` is the staff member, None the command line."""
         if role not in ROLES:
             raise InvalidRole(role)
         user = self.find_by_email(email)
         if user is None:
             raise UserNotFound(email)
-        user.role = role
+        previous, user.role = user.role, role
         self._db.flush()
+        if previous != role:
+            self._audit.record(
+                EventType.ROLE_CHANGED,
+                subject_id=user.id,
+                actor_kind=ActorKind.SYSTEM if changed_by is None else ActorKind.STAFF,
+                actor_id=changed_by,
+                details={"from": previous, "to": role},
+            )
         return user
 
     def check_password(self, user_id: int, password: str) -> bool:
@@ -45,15 +59,33 @@ class UserService:
         user = self._db.get(User, user_id)
         return user is not None and user.is_active and self._passwords.verify(user.password_hash, password)
 
-    def authenticate(self, email: str, password: str) -> User:
-        """The active user with that email and password, or InvalidCredentials."""
+    def authenticate(self, email: str, password: str, *, attempt: Mapping[str, Any] | None = None) -> User:
+        """The active user with that email and password, or InvalidCredentials.
+
+        A failure against an existing account is recorded as sign_in_failed,
+        with ``attempt`` (the request's ``sign_in_details``) saying where it
+        came from; the caller commits it. An unknown email records nothing:
+        there is no account to attach it to.
+        """
         user = self.find_by_email(email)
         if not self._passwords.verify(user.password_hash if user else None, password):
+            if user is not None:
+                self._record_failed_sign_in(user, attempt)
             raise InvalidCredentials()
         assert user is not None
         if not user.is_active:
+            self._record_failed_sign_in(user, attempt)
             raise InvalidCredentials()
         if self._passwords.needs_rehash(user.password_hash):
             user.password_hash = self._passwords.hash(password)
             self._db.flush()
         return user
+
+    def _record_failed_sign_in(self, user: User, attempt: Mapping[str, Any] | None) -> None:
+        # The person trying is not identified, so there is no actor_id.
+        self._audit.record(
+            EventType.SIGN_IN_FAILED,
+            subject_id=user.id,
+            actor_kind=ActorKind.USER,
+            where=Snapshot.of(attempt),
+        )

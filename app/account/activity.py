@@ -1,0 +1,26 @@
+"""The account holder's security activity page."""
+
+from datetime import timedelta
+
+from flask import render_template, request
+from flask_login import current_user, login_required
+
+from app.account import bp
+from app.services import audit_service, clock
+from app.services.activity import describe_all
+
+ACTIVITY_DAYS = 90
+ACTIVITY_PER_PAGE = 25
+
+
+@bp.get("/activity")
+@login_required
+def activity() -> str:
+    """What happened to this account in the last 90 days, newest first."""
+    since = clock().now() - timedelta(days=ACTIVITY_DAYS)
+    page = audit_service().activity(
+        current_user.id, since=since, page=request.args.get("page", 1, type=int), per_page=ACTIVITY_PER_PAGE
+    )
+    return render_template(
+        "account/activity.html", page=page, entries=describe_all(page.items), days=ACTIVITY_DAYS
+    )

@@ -1,0 +1,83 @@
+"""An append-only record of what happened to an account's security.
+
+Rows are only ever inserted (by ``AuditService``) and, past the retention,
+purged; nothing updates them. Device, place and IP are copied onto the row as
+text when the event happens, because the session they describe may be
+deleted by cleanup, and a later change must never rewrite history.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, IPAddress, UTCDateTime
+from app.models.user import User
+
+STAFF_REASON_MAX_LENGTH = 500
+
+
+class EventType:
+    """What happened (``event_type``)."""
+
+    SIGNED_IN = "signed_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGNED_OUT = "signed_out"
+    SESSION_REVOKED = "session_revoked"
+    OTHER_SESSIONS_REVOKED = "other_sessions_revoked"
+    ALL_SESSIONS_REVOKED = "all_sessions_revoked"
+    SESSION_LIMIT_EVICTED = "session_limit_evicted"
+    PASSWORD_CHANGED = "password_changed"
+    ROLE_CHANGED = "role_changed"
+    STAFF_VIEWED_SESSIONS = "staff_viewed_sessions"
+
+
+class ActorKind:
+    """Who did it: the account holder, a staff member, or Doorman itself."""
+
+    USER = "user"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+ACTOR_KINDS = (ActorKind.USER, ActorKind.STAFF, ActorKind.SYSTEM)
+
+
+class SecurityEvent(Base):
+    __tablename__ = "security_events"
+    __table_args__ = (
+        CheckConstraint("actor_kind IN ('user', 'staff', 'system')", name="actor_kind"),
+        Index("ix_security_events_subject_id_created_at", "subject_id", "created_at"),
+        Index("ix_security_events_actor_id_created_at", "actor_id", "created_at"),
+    )
+
+    # BIGINT: one row per sign-in attempt adds up. SQLite autoincrements only INTEGER.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # None for the system, for an unidentified person (a failed sign-in), or
+    # once the acting account has been deleted.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_kind: Mapped[str] = mapped_column(String(8))
+    event_type: Mapped[str] = mapped_column(String(40))
+    # No foreign key: sessions are deleted by cleanup, their history stays.
+    session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    ip_address: Mapped[str | None] = mapped_column(IPAddress)
+    device_summary: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(200))
+    # Why a staff member did it, in their words.
+    reason: Mapped[str | None] = mapped_column(String(STAFF_REASON_MAX_LENGTH))
+    # Facts specific to one type: a count, the sessions of a batch, old and new role.
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSON().with_variant(postgresql.JSONB(), "postgresql"), default=dict
+    )
+    # Set from the injected clock by the audit service; deliberately no default.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"<SecurityEvent {self.id} {self.event_type} subject={self.subject_id}>"

@@ -1,0 +1,215 @@
+"""Security events told as plain sentences, for the account holder or for staff.
+
+Plain text only: templates escape it like any other value. The account holder
+reads "You signed out Safari on iPhone in Valencia, Spain"; staff read the
+same event as "The user signed out ...", and see which staff member acted
+where the account holder only sees "support".
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from app.models import ActorKind, EndReason, EventType, SecurityEvent
+
+UNKNOWN_PLACE = "Unknown location"
+LOCAL_NETWORK = "Local network"
+
+# Why the system ended sessions, as the end of a sentence.
+_BECAUSE = {
+    EndReason.PASSWORD_CHANGED: " because the password was changed",
+    EndReason.ACCOUNT_DISABLED: " because the account was disabled",
+    EndReason.SESSION_LIMIT: " because the account was signed in on too many devices",
+    EndReason.REVOKED_BY_SUPPORT: " by support",
+}
+
+
+END_REASON_LABELS = {
+    EndReason.SIGNED_OUT: "Signed out",
+    EndReason.REVOKED_BY_USER: "Signed out from another device",
+    EndReason.REVOKED_BY_SUPPORT: "Signed out by support",
+    EndReason.SESSION_LIMIT: "Too many devices",
+    EndReason.PASSWORD_CHANGED: "Password changed",
+    EndReason.SUPERSEDED: "Replaced by a new sign-in",
+    EndReason.ACCOUNT_DISABLED: "Account disabled",
+}
+
+
+def end_reason_label(reason: str | None) -> str:
+    return END_REASON_LABELS.get(reason or "", "Ended")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A UTC instant as a page shows it: short label, exact title, ISO for ``<time datetime>``."""
+
+    at: datetime
+
+    @property
+    def utc(self) -> datetime:
+        return self.at.astimezone(timezone.utc)
+
+    @property
+    def iso(self) -> str:
+        return self.utc.isoformat()
+
+    @property
+    def exact(self) -> str:
+        return self.utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    @property
+    def label(self) -> str:
+        return f"{self.utc.day} {self.utc:%b %Y}, {self.utc:%H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEntry:
+    sentence: str
+    when: Moment
+    # Which device(s) the sentence is about, when the sentence itself does not say.
+    note: str | None
+    ip_address: str | None
+    by_support: bool
+    failed: bool
+
+
+def describe_all(events: Iterable[SecurityEvent], *, for_staff: bool = False) -> list[ActivityEntry]:
+    return [describe(event, for_staff=for_staff) for event in events]
+
+
+def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
+    """One event as an entry; staff events need ``event.actor`` loaded when ``for_staff``."""
+    sentence, note = _Sentences(event, for_staff).tell()
+    return ActivityEntry(
+        sentence=sentence,
+        when=Moment(event.created_at),
+        note=note,
+        ip_address=event.ip_address,
+        by_support=event.actor_kind == ActorKind.STAFF,
+        failed=event.event_type == EventType.SIGN_IN_FAILED,
+    )
+
+
+def place_phrase(place: str | None) -> str:
+    """" in Madrid, Spain", " on a local network", or nothing when the place is unknown."""
+    if not place or place == UNKNOWN_PLACE:
+        return ""
+    if place == LOCAL_NETWORK:
+        return " on a local network"
+    return f" in {place}"
+
+
+def device_phrase(device: str | None) -> str:
+    """A device summary that reads inside a sentence: "an unknown browser on Linux"."""
+    if not device:
+        return "an unknown device"
+    if device.startswith("Unknown browser"):
+        return "an unknown browser" + device[len("Unknown browser"):]
+    return device
+
+
+def where_phrase(device: str | None, place: str | None) -> str:
+    return device_phrase(device) + place_phrase(place)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class _Sentences:
+    def __init__(self, event: SecurityEvent, for_staff: bool) -> None:
+        self.event = event
+        self.for_staff = for_staff
+        self.details: dict[str, Any] = event.details or {}
+        self.you = "The user" if for_staff else "You"
+        self.where = where_phrase(event.device_summary, event.place)
+
+    def tell(self) -> tuple[str, str | None]:
+        teller = getattr(self, f"_{self.event.event_type}", None)
+        if teller is None:
+            return f"Security event: {self.event.event_type.replace('_', ' ')}", None
+        return teller()
+
+    @property
+    def support(self) -> str:
+        """Who acted for staff: the staff member for staff readers, "support" for the user."""
+        actor = self.event.actor if self.for_staff and self.event.actor_id else None
+        return f"support ({actor.email})" if actor is not None else "support"
+
+    @property
+    def because(self) -> str:
+        return _BECAUSE.get(self.details.get("end_reason", ""), "")
+
+    def _listed_sessions(self) -> str | None:
+        listed = self.details.get("sessions") or []
+        if not listed:
+            return None
+        text = "; ".join(where_phrase(s.get("device"), s.get("place")) for s in listed)
+        more = int(self.details.get("count", len(listed))) - len(listed)
+        return f"{text}; and {more} more" if more > 0 else text
+
+    # One method per event type, named after it.
+
+    def _signed_in(self) -> tuple[str, str | None]:
+        return f"Signed in from {self.where}", None
+
+    def _sign_in_failed(self) -> tuple[str, str | None]:
+        place = self.event.place
+        if not place or place == UNKNOWN_PLACE:
+            origin = "an unknown location"
+        elif place == LOCAL_NETWORK:
+            origin = "a local network"
+        else:
+            origin = place
+        return f"Failed sign-in attempt from {origin}", device_phrase(self.event.device_summary)
+
+    def _signed_out(self) -> tuple[str, str | None]:
+        if self.details.get("end_reason") == EndReason.SUPERSEDED:
+            return f"Signed in again on {self.where}, which ended the session there", None
+        return f"Signed out of {self.where}", None
+
+    def _session_revoked(self) -> tuple[str, str | None]:
+        kind = self.event.actor_kind
+        if kind == ActorKind.STAFF:
+            return f"Signed out by {self.support}: {self.event.reason}", self.where
+        if kind == ActorKind.USER:
+            return f"{self.you} signed out {self.where}", None
+        return _capitalised(f"{self.where} was signed out{self.because}"), None
+
+    def _session_limit_evicted(self) -> tuple[str, str | None]:
+        return _capitalised(f"{self.where} was signed out{_BECAUSE[EndReason.SESSION_LIMIT]}"), None
+
+    def _other_sessions_revoked(self) -> tuple[str, str | None]:
+        others = plural(int(self.details.get("count", 0)), "other session")
+        return self._batch(
+            staff=f"Other sessions signed out by {self.support}: {self.event.reason}",
+            user=f"{self.you} signed out {others}",
+            system=f"{_capitalised(others)} signed out{self.because}",
+        )
+
+    def _all_sessions_revoked(self) -> tuple[str, str | None]:
+        count = plural(int(self.details.get("count", 0)), "session")
+        return self._batch(
+            staff=f"All sessions signed out by {self.support}: {self.event.reason}",
+            user=f"{self.you} signed out everywhere ({count})",
+            system=f"All sessions signed out{self.because} ({count})",
+        )
+
+    def _batch(self, *, staff: str, user: str, system: str) -> tuple[str, str | None]:
+        sentence = {ActorKind.STAFF: staff, ActorKind.USER: user}.get(self.event.actor_kind, system)
+        return sentence, self._listed_sessions()
+
+    def _password_changed(self) -> tuple[str, str | None]:
+        return f"{self.you} changed the password", self.where if self.event.device_summary else None
+
+    def _role_changed(self) -> tuple[str, str | None]:
+        old, new = self.details.get("from", "?"), self.details.get("to", "?")
+        return f"Account role changed from {old} to {new}", None
+
+    def _staff_viewed_sessions(self) -> tuple[str, str | None]:
+        return f"{_capitalised(self.support)} viewed this account's sessions", None

@@ -1,0 +1,216 @@
+"""Security events: written inside the services, in the caller's transaction.
+
+``AuditService`` only adds and flushes rows; whoever commits the change an
+event describes commits the event with it, so a revocation and its record
+land together or not at all. Nothing here updates an event; ``purge`` is the
+one way a row ever leaves, once it is older than the retention.
+"""
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.clock import Clock
+from app.models import ActorKind, EventType, SecurityEvent
+from app.models.security_event import STAFF_REASON_MAX_LENGTH
+from app.services.enrichment import device_summary, place_label
+from app.services.errors import ReasonRequired
+from app.services.paging import Page, paginate
+
+STAFF_REASON_MIN_LENGTH = 3
+STAFF_VIEW_WINDOW = timedelta(minutes=10)
+# A batch event lists the sessions it ended; the session limit keeps this
+# short in practice, the cap keeps one row bounded whatever the limit.
+MAX_LISTED_SESSIONS = 20
+# Staff-revocation events that can explain why a session row was ended.
+_STAFF_REVOCATIONS = (
+    EventType.SESSION_REVOKED,
+    EventType.OTHER_SESSIONS_REVOKED,
+    EventType.ALL_SESSIONS_REVOKED,
+)
+
+
+def clean_staff_reason(reason: str | None) -> str:
+    """The reason a staff member gave, stripped; ReasonRequired unless 3 to 500 characters."""
+    cleaned = (reason or "").strip()
+    if not STAFF_REASON_MIN_LENGTH <= len(cleaned) <= STAFF_REASON_MAX_LENGTH:
+        raise ReasonRequired(
+            f"a reason of {STAFF_REASON_MIN_LENGTH} to {STAFF_REASON_MAX_LENGTH} characters is required"
+        )
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Where something happened, as text fixed at that moment."""
+
+    ip_address: str | None = None
+    device: str | None = None
+    place: str | None = None
+
+    @classmethod
+    def of(cls, source: Any) -> "Snapshot":
+        """From a session row, a ``RETURNING`` row, or a ``sign_in_details`` mapping."""
+        if source is None:
+            return NOWHERE
+        if isinstance(source, Mapping):
+            get: Callable[[str], Any] = source.get
+        else:
+            def get(name: str) -> Any:
+                return getattr(source, name, None)
+        ip = get("ip_address")
+        return cls(
+            ip_address=ip,
+            device=device_summary(get("browser"), get("os"), get("device"), versions=False),
+            place=place_label(get("country"), get("city"), ip),
+        )
+
+    def as_details(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+NOWHERE = Snapshot()
+
+
+class AuditService:
+    def __init__(self, db: Session, *, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # -- writing --------------------------------------------------------------
+
+    def record(
+        self,
+        event_type: str,
+        *,
+        subject_id: int,
+        actor_kind: str,
+        actor_id: int | None = None,
+        session_id: uuid.UUID | None = None,
+        where: Snapshot = NOWHERE,
+        reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> SecurityEvent:
+        """Add one event to the current transaction and flush it."""
+        if actor_kind == ActorKind.STAFF and event_type in _STAFF_REVOCATIONS:
+            reason = clean_staff_reason(reason)
+        event = SecurityEvent(
+            subject_id=subject_id,
+            actor_id=actor_id,
+            actor_kind=actor_kind,
+            event_type=event_type,
+            session_id=session_id,
+            ip_address=where.ip_address,
+            device_summary=where.device,
+            place=where.place,
+            reason=reason,
+            details=dict(details or {}),
+            created_at=self._clock.now(),
+        )
+        self._db.add(event)
+        self._db.flush()
+        return event
+
+    def record_staff_view(
+        self, *, staff_id: int, subject_id: int, context: Mapping[str, Any] | None
+    ) -> SecurityEvent | None:
+        """A staff member opened an account's sessions in the support console.
+
+        One event per visit rather than per page load: a look already
+        recorded within STAFF_VIEW_WINDOW covers reloads, paging and the
+        redirect back after an action, which would otherwise bury the
+        account holder's activity under identical lines.
+        """
+        recent = self._db.scalar(
+            select(SecurityEvent.id)
+            .where(
+                SecurityEvent.subject_id == subject_id,
+                SecurityEvent.actor_id == staff_id,
+                SecurityEvent.event_type == EventType.STAFF_VIEWED_SESSIONS,
+                SecurityEvent.created_at > self._clock.now() - STAFF_VIEW_WINDOW,
+            )
+            .limit(1)
+        )
+        if recent is not None:
+            return None
+        return self.record(
+            EventType.STAFF_VIEWED_SESSIONS,
+            subject_id=subject_id,
+            actor_kind=ActorKind.STAFF,
+            actor_id=staff_id,
+            details={"from": Snapshot.of(context).as_details()} if context else None,
+        )
+
+    # -- reading --------------------------------------------------------------
+
+    def activity(
+        self, subject_id: int, *, since: datetime | None, page: int, per_page: int
+    ) -> Page[SecurityEvent]:
+        """What happened to one account since ``since`` (None: all that is kept), newest first."""
+        conditions = [SecurityEvent.subject_id == subject_id]
+        if since is not None:
+            conditions.append(SecurityEvent.created_at >= since)
+        return paginate(self._db, self._newest_first(*conditions), page=page, per_page=per_page)
+
+    def staff_actions(
+        self, *, staff_id: int | None = None, subject_id: int | None = None, page: int, per_page: int
+    ) -> Page[SecurityEvent]:
+        """Everything staff did, optionally by one staff member or to one account, newest first."""
+        conditions = [SecurityEvent.actor_kind == ActorKind.STAFF]
+        if staff_id is not None:
+            conditions.append(SecurityEvent.actor_id == staff_id)
+        if subject_id is not None:
+            conditions.append(SecurityEvent.subject_id == subject_id)
+        statement = self._newest_first(*conditions).options(joinedload(SecurityEvent.subject))
+        return paginate(self._db, statement, page=page, per_page=per_page)
+
+    def staff_revocation_reasons(self, subject_id: int, *, since: datetime) -> dict[uuid.UUID, SecurityEvent]:
+        """For each session staff ended since ``since``, the event that says who and why."""
+        events = self._db.scalars(
+            self._newest_first(
+                SecurityEvent.subject_id == subject_id,
+                SecurityEvent.actor_kind == ActorKind.STAFF,
+                SecurityEvent.event_type.in_(_STAFF_REVOCATIONS),
+                SecurityEvent.created_at >= since,
+            )
+        ).unique()
+        found: dict[uuid.UUID, SecurityEvent] = {}
+        for event in events:
+            ids = [event.session_id] if event.session_id else [
+                uuid.UUID(s["session_id"]) for s in event.details.get("sessions", []) if s.get("session_id")
+            ]
+            for session_id in ids:
+                found.setdefault(session_id, event)
+        return found
+
+    @staticmethod
+    def _newest_first(*conditions: ColumnElement[bool]) -> Select[tuple[SecurityEvent]]:
+        return (
+            select(SecurityEvent)
+            .where(*conditions)
+            .options(joinedload(SecurityEvent.actor))
+            .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
+        )
+
+    # -- retention ------------------------------------------------------------
+
+    def purge(self, *, older_than: timedelta, commit: Callable[[], None], batch_size: int = 1000) -> int:
+        """Delete events older than ``older_than``, a batch per transaction."""
+        cutoff = self._clock.now() - older_than
+        deleted = 0
+        while True:
+            batch = select(SecurityEvent.id).where(SecurityEvent.created_at < cutoff).limit(batch_size)
+            count = self._db.execute(
+                delete(SecurityEvent)
+                .where(SecurityEvent.id.in_(batch.scalar_subquery()))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            commit()
+            deleted += count
+            if count < batch_size:
+                return deleted

@@ -1,0 +1,51 @@
+"""Who on staff may do what, in one place.
+
+Reading an account and changing it are separate permissions, so a read-only
+role can be added without touching a view. Every support view checks a
+permission (``app.support.access.staff_required``); every support action on a
+particular account also goes through ``ensure_can_act_on``.
+"""
+
+from typing import Protocol
+
+from app.models import STAFF_ROLES
+from app.services.errors import NotAllowed
+
+
+class Permission:
+    VIEW_ACCOUNTS = "support.view_accounts"  # search, sessions, activity
+    END_SESSIONS = "support.end_sessions"
+    VIEW_STAFF_AUDIT = "support.view_staff_audit"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "user": frozenset(),
+    "support": frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS}),
+    "admin": frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS, Permission.VIEW_STAFF_AUDIT}),
+}
+
+
+class HasRole(Protocol):
+    @property
+    def role(self) -> str: ...
+
+
+def has_permission(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def can_act_on(staff: HasRole, subject: HasRole) -> bool:
+    """Support staff handle customers' accounts; only admins handle staff accounts."""
+    if staff.role not in STAFF_ROLES:
+        return False
+    return subject.role not in STAFF_ROLES or staff.role == "admin"
+
+
+def ensure_can_act_on(staff: HasRole, subject: HasRole) -> None:
+    if not can_act_on(staff, subject):
+        raise NotAllowed(f"{staff.role} may not act on a {subject.role} account")
+
+
+def ensure_permission(staff: HasRole, permission: str) -> None:
+    if not has_permission(staff.role, permission):
+        raise NotAllowed(f"{staff.role} lacks {permission}")

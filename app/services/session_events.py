@@ -1,0 +1,129 @@
+"""The security events the session store records as it starts and ends sessions.
+
+Kept apart from ``sessions.py`` so the store reads as storage; ``SessionService``
+calls these in the middle of its own work, so each event is flushed into the
+same transaction as the change it describes.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.models import ACTOR_KINDS, ActorKind, EndReason, EventType, UserSession
+from app.services.audit import MAX_LISTED_SESSIONS, AuditService, Snapshot, clean_staff_reason
+
+# What an event remembers of each session it ends (the RETURNING columns).
+ENDED_COLUMNS = (
+    UserSession.id,
+    UserSession.ip_address,
+    UserSession.browser,
+    UserSession.os,
+    UserSession.device,
+    UserSession.country,
+    UserSession.city,
+)
+# A browser ending its own session (signing out, or signing in again over
+# it) is a sign-out; every other reason is a revocation.
+_SIGN_OUT_REASONS = frozenset({EndReason.SIGNED_OUT, EndReason.SUPERSEDED})
+
+
+def _infer_actor_kind(reason: str, ended_by: int | None, owner_id: int) -> str:
+    # Callers written before events existed pass only reason and ended_by.
+    if reason == EndReason.REVOKED_BY_SUPPORT:
+        return ActorKind.STAFF
+    if ended_by is None:
+        return ActorKind.SYSTEM
+    return ActorKind.USER if ended_by == owner_id else ActorKind.STAFF
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """Who is ending sessions and why, checked before anything is written."""
+
+    reason: str
+    actor_kind: str
+    actor_id: int | None
+    staff_reason: str | None
+    context: Mapping[str, Any] | None
+
+    @classmethod
+    def of(
+        cls,
+        owner_id: int,
+        *,
+        reason: str,
+        ended_by: int | None,
+        actor_kind: str | None,
+        staff_reason: str | None,
+        context: Mapping[str, Any] | None,
+    ) -> "Ending":
+        """Raises ReasonRequired for a staff actor without a usable reason."""
+        kind = actor_kind or _infer_actor_kind(reason, ended_by, owner_id)
+        if kind not in ACTOR_KINDS or (kind != ActorKind.SYSTEM and ended_by is None):
+            raise ValueError(f"actor {kind!r} ending a session needs a known kind and ended_by")
+        return cls(
+            reason=reason,
+            actor_kind=kind,
+            actor_id=None if kind == ActorKind.SYSTEM else ended_by,
+            staff_reason=clean_staff_reason(staff_reason) if kind == ActorKind.STAFF else None,
+            context=context,
+        )
+
+
+class SessionEvents:
+    def __init__(self, audit: AuditService) -> None:
+        self._audit = audit
+
+    def signed_in(self, row: UserSession) -> None:
+        self._audit.record(
+            EventType.SIGNED_IN,
+            subject_id=row.user_id,
+            actor_kind=ActorKind.USER,
+            actor_id=row.user_id,
+            session_id=row.id,
+            where=Snapshot.of(row),
+        )
+
+    def evicted(self, user_id: int, ended: Sequence[Any]) -> None:
+        """One event per session the session limit ended; ``ended`` are ENDED_COLUMNS rows."""
+        for row in ended:
+            self._audit.record(
+                EventType.SESSION_LIMIT_EVICTED,
+                subject_id=user_id,
+                actor_kind=ActorKind.SYSTEM,
+                session_id=row.id,
+                where=Snapshot.of(row),
+                details={"end_reason": EndReason.SESSION_LIMIT},
+            )
+
+    def ended_one(self, ending: Ending, row: UserSession) -> None:
+        """One session ended: where it was, and where the acting request came from."""
+        details: dict[str, Any] = {"end_reason": ending.reason}
+        if ending.context:
+            details["from"] = Snapshot.of(ending.context).as_details()
+        self._audit.record(
+            EventType.SIGNED_OUT if ending.reason in _SIGN_OUT_REASONS else EventType.SESSION_REVOKED,
+            subject_id=row.user_id,
+            actor_kind=ending.actor_kind,
+            actor_id=ending.actor_id,
+            session_id=row.id,
+            where=Snapshot.of(row),
+            reason=ending.staff_reason,
+            details=details,
+        )
+
+    def ended_batch(
+        self, event_type: str, user_id: int, ending: Ending, ended: Sequence[Any], where: Snapshot
+    ) -> None:
+        """One event for a batch, listing the sessions it ended (ENDED_COLUMNS rows)."""
+        listed = [{"session_id": str(r.id), **Snapshot.of(r).as_details()} for r in ended[:MAX_LISTED_SESSIONS]]
+        self._audit.record(
+            event_type,
+            subject_id=user_id,
+            actor_kind=ending.actor_kind,
+            actor_id=ending.actor_id,
+            where=where,
+            reason=ending.staff_reason,
+            details={"end_reason": ending.reason, "count": len(ended), "sessions": listed},
+        )
+

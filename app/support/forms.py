@@ -1,0 +1,61 @@
+"""Forms of the support console."""
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SearchField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.models.security_event import STAFF_REASON_MAX_LENGTH
+from app.services.audit import STAFF_REASON_MIN_LENGTH
+
+REASON_HELP = f"Say why, for the record: {STAFF_REASON_MIN_LENGTH} to {STAFF_REASON_MAX_LENGTH} characters."
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+class UserSearchForm(FlaskForm):
+    """A GET form: searching changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Email starts with", validators=[Optional(), Length(max=254)], filters=[_strip])
+
+
+def _reason_field() -> StringField:
+    return StringField(
+        "Reason",
+        validators=[
+            DataRequired(message=REASON_HELP),
+            Length(min=STAFF_REASON_MIN_LENGTH, max=STAFF_REASON_MAX_LENGTH, message=REASON_HELP),
+        ],
+        filters=[_strip],
+        description=REASON_HELP,
+    )
+
+
+class EndSessionForm(FlaskForm):
+    reason = _reason_field()
+    submit = SubmitField("Sign out this session")
+
+
+class EndAllSessionsForm(FlaskForm):
+    reason = _reason_field()
+    submit = SubmitField("Sign out all sessions")
+
+
+class AuditFilterForm(FlaskForm):
+    """A GET form over query parameters; ``staff`` choices are set by the view."""
+
+    class Meta:
+        csrf = False
+
+    staff = SelectField("Staff member", coerce=_optional_int, validate_choice=True)
+    subject = IntegerField("Account ID", validators=[Optional(), NumberRange(min=1)])

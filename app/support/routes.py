@@ -1,0 +1,135 @@
+"""Support console views: thin, with every permission decided in app.services.permissions."""
+
+import uuid
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.wrappers import Response
+
+from app.errors import http_error
+from app.extensions import db
+from app.services import support_service
+from app.services.activity import describe_all
+from app.services.errors import NotAllowed, SessionNotFound, UserNotFound
+from app.services.permissions import Permission, has_permission
+from app.services.request_details import sign_in_details
+from app.support import bp
+from app.support.access import staff_required
+from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, UserSearchForm
+from app.support.presenters import EndedSessionRow, StaffSessionRow, session_phrase
+
+
+@bp.errorhandler(NotAllowed)
+def not_allowed(error: NotAllowed) -> tuple[str, int]:
+    """Acting on an account this staff member may not touch: 403, nothing changed."""
+    db.session.rollback()
+    return http_error(Forbidden())
+
+
+@bp.errorhandler(UserNotFound)
+def no_such_account(error: UserNotFound) -> tuple[str, int]:
+    db.session.rollback()
+    return http_error(NotFound())
+
+
+@bp.context_processor
+def _permissions() -> dict[str, object]:
+    def may(permission: str) -> bool:
+        return current_user.is_authenticated and has_permission(current_user.role, permission)
+
+    return {"may": may, "Permission": Permission}
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+@bp.get("/")
+@staff_required(Permission.VIEW_ACCOUNTS)
+def search() -> str:
+    """Find accounts by the start of their email."""
+    form = UserSearchForm(formdata=request.args)
+    results = None
+    if form.validate() and form.q.data:
+        results = support_service().find_accounts(current_user, form.q.data, page=_page())
+    return render_template("support/search.html", form=form, results=results)
+
+
+@bp.get("/users/<int:user_id>")
+@staff_required(Permission.VIEW_ACCOUNTS)
+def user(user_id: int) -> str:
+    """One account's sessions and security activity; opening it is recorded."""
+    account = support_service().open_account(current_user, user_id, page=_page(), context=sign_in_details(request))
+    db.session.commit()
+    return render_template(
+        "support/user.html",
+        account=account,
+        active=[StaffSessionRow.of(row) for row in account.active_sessions],
+        ended=[EndedSessionRow.of(e, account.staff_revocations.get(e.row.id)) for e in account.ended_sessions],
+        entries=describe_all(account.activity.items, for_staff=True),
+        end_session_form=EndSessionForm(),
+        end_all_form=EndAllSessionsForm(),
+    )
+
+
+@bp.post("/users/<int:user_id>/sessions/<uuid:session_id>/sign-out")
+@staff_required(Permission.END_SESSIONS)
+def end_session(user_id: int, session_id: uuid.UUID) -> Response:
+    """Sign out one of the account's sessions, with a reason."""
+    service = support_service()
+    service.account_for(current_user, user_id, Permission.END_SESSIONS)  # 404 or 403 before anything else
+    form = EndSessionForm()
+    if not form.validate_on_submit():
+        return _refused(form, user_id)
+    try:
+        ended = service.end_session(
+            current_user, user_id, session_id, reason=form.reason.data, context=sign_in_details(request)
+        )
+    except SessionNotFound:
+        flash("That session had already ended, so nothing was changed.", "info")
+    else:
+        db.session.commit()
+        flash(f"Signed out {session_phrase(ended)}. The reason is on the account's record.", "success")
+    return redirect(url_for("support.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/sign-out-all")
+@staff_required(Permission.END_SESSIONS)
+def end_all_sessions(user_id: int) -> Response:
+    """Sign out every session of the account, with a reason."""
+    service = support_service()
+    service.account_for(current_user, user_id, Permission.END_SESSIONS)  # 404 or 403 before anything else
+    form = EndAllSessionsForm()
+    if not form.validate_on_submit():
+        return _refused(form, user_id)
+    subject, count = service.end_all_sessions(
+        current_user, user_id, reason=form.reason.data, context=sign_in_details(request)
+    )
+    db.session.commit()
+    if count:
+        flash(f"Signed out {count} session{'s' if count != 1 else ''} of {subject.email}.", "success")
+    else:
+        flash(f"{subject.email} had no active sessions, so nothing was changed.", "info")
+    return redirect(url_for("support.user", user_id=user_id))
+
+
+@bp.get("/audit")
+@staff_required(Permission.VIEW_STAFF_AUDIT)
+def audit() -> tuple[str, int]:
+    """Every staff action, newest first, by staff member and by account."""
+    service = support_service()
+    form = AuditFilterForm(formdata=request.args)
+    form.staff.choices = [(None, "Anyone")] + [(u.id, u.email) for u in service.staff_members(current_user)]
+    if not form.validate():
+        return render_template("support/audit.html", form=form, page=None, rows=[]), 400
+    page = service.staff_actions(current_user, staff_id=form.staff.data, subject_id=form.subject.data, page=_page())
+    rows = list(zip(page.items, describe_all(page.items, for_staff=True)))
+    return render_template("support/audit.html", form=form, page=page, rows=rows), 200
+
+
+def _refused(form: EndSessionForm | EndAllSessionsForm, user_id: int) -> Response:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(f"Nothing was changed. {error}", "warning")
+    return redirect(url_for("support.user", user_id=user_id))

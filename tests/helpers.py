@@ -1,0 +1,94 @@
+"""Helpers shared by the audit, activity and support tests."""
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import SecurityEvent, UserSession
+from tests.conftest import PASSWORD
+
+
+def signed_in_client(
+    app: Flask,
+    email: str,
+    *,
+    password: str = PASSWORD,
+    user_agent: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> FlaskClient:
+    """A new browser, signed in as ``email`` through the real sign-in form.
+
+    ``user_agent`` and ``ip_address`` stay with the browser for every later request.
+    """
+    browser = app.test_client()
+    if user_agent is not None:
+        browser.environ_base["HTTP_USER_AGENT"] = user_agent
+    if ip_address is not None:
+        browser.environ_base["REMOTE_ADDR"] = ip_address
+    response = browser.post("/sign-in", data={"email": email, "password": password}, **kwargs)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return browser
+
+
+def events_of(app: Flask, subject_id: int | None = None) -> list[SecurityEvent]:
+    """Security events, oldest first, detached from the session."""
+    with app.app_context():
+        statement = select(SecurityEvent).order_by(SecurityEvent.id)
+        if subject_id is not None:
+            statement = statement.where(SecurityEvent.subject_id == subject_id)
+        found = list(db.session.scalars(statement))
+        db.session.expunge_all()
+        return found
+
+
+def event_types(app: Flask, subject_id: int | None = None) -> list[str]:
+    return [e.event_type for e in events_of(app, subject_id)]
+
+
+def session_row(app: Flask, session_id: Any) -> UserSession | None:
+    with app.app_context():
+        row = db.session.get(UserSession, session_id)
+        if row is not None:
+            db.session.expunge(row)
+        return row
+
+
+def active_sessions(app: Flask, user_id: int) -> list[UserSession]:
+    with app.app_context():
+        rows = list(
+            db.session.scalars(
+                select(UserSession).where(UserSession.user_id == user_id, UserSession.is_active.is_(True))
+            )
+        )
+        db.session.expunge_all()
+        return rows
+
+
+CHROME_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+SAFARI_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.1.2 Mobile/15E148 Safari/604.1"
+)
+MADRID, VALENCIA, LAGOS = "147.96.1.1", "147.156.1.1", "105.112.0.1"
+
+
+def client_details(app: Flask, user_agent: str, ip_address: str) -> dict[str, Any]:
+    """The session columns a sign-in from that browser and address gets (bundled GeoLite2)."""
+    from app.services.request_details import describe_client
+
+    with app.test_request_context():
+        return describe_client(user_agent, ip_address)
+
+
+def csrf_tokens_in(page: str) -> list[str]:
+    """The CSRF tokens of every form on a page, in order, whatever the attribute order."""
+    tags = re.findall(r'<input[^>]*name="csrf_token"[^>]*>', page)
+    return [re.search(r'value="([^"]+)"', tag).group(1) for tag in tags]

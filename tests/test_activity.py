@@ -1,0 +1,237 @@
+"""The account holder's security activity: sentences from the presenter, and the page."""
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from app.extensions import db
+from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
+from app.services.activity import describe, device_phrase, place_phrase
+from app.services.errors import InvalidCredentials
+from tests.helpers import (
+    CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, client_details, signed_in_client,
+)
+
+AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=timezone.utc)
+
+
+def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None, details=None,
+          actor=None, ip=None):
+    """An unsaved event: the presenter reads only its fields."""
+    return SecurityEvent(
+        event_type=event_type, actor_kind=actor_kind, actor_id=actor.id if actor else None, actor=actor,
+        device_summary=device, place=place, reason=reason, details=details or {}, ip_address=ip, created_at=AT,
+    )
+
+
+# -- sentences ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("made", "sentence"),
+    [
+        (event(EventType.SIGNED_IN, device="Chrome on macOS", place="Madrid, Spain"),
+         "Signed in from Chrome on macOS in Madrid, Spain"),
+        (event(EventType.SIGN_IN_FAILED, device="Chrome on Windows", place="Lagos, Nigeria"),
+         "Failed sign-in attempt from Lagos, Nigeria"),
+        (event(EventType.SIGN_IN_FAILED, place="Unknown location"), "Failed sign-in attempt from an unknown location"),
+        (event(EventType.SIGNED_OUT, device="Chrome on macOS", place="Madrid, Spain",
+               details={"end_reason": EndReason.SIGNED_OUT}),
+         "Signed out of Chrome on macOS in Madrid, Spain"),
+        (event(EventType.SESSION_REVOKED, device="Safari on iPhone", place="Valencia, Spain",
+               details={"end_reason": EndReason.REVOKED_BY_USER}),
+         "You signed out Safari on iPhone in Valencia, Spain"),
+        (event(EventType.SESSION_REVOKED, actor_kind=ActorKind.STAFF, device="Safari on iPhone",
+               place="Valencia, Spain", reason="account recovery, ticket 4411"),
+         "Signed out by support: account recovery, ticket 4411"),
+        (event(EventType.SESSION_REVOKED, actor_kind=ActorKind.SYSTEM, device="Safari on iPhone",
+               place="Valencia, Spain", details={"end_reason": EndReason.PASSWORD_CHANGED}),
+         "Safari on iPhone in Valencia, Spain was signed out because the password was changed"),
+        (event(EventType.SESSION_LIMIT_EVICTED, actor_kind=ActorKind.SYSTEM, device="Unknown browser on Linux",
+               place="Local network"),
+         "An unknown browser on Linux on a local network was signed out because the account was signed in on too many devices"),
+        (event(EventType.OTHER_SESSIONS_REVOKED, details={"count": 2, "sessions": []}),
+         "You signed out 2 other sessions"),
+        (event(EventType.OTHER_SESSIONS_REVOKED, actor_kind=ActorKind.SYSTEM,
+               details={"count": 1, "end_reason": EndReason.PASSWORD_CHANGED}),
+         "1 other session signed out because the password was changed"),
+        (event(EventType.ALL_SESSIONS_REVOKED, details={"count": 3}), "You signed out everywhere (3 sessions)"),
+        (event(EventType.ALL_SESSIONS_REVOKED, actor_kind=ActorKind.STAFF, reason="ticket 7", details={"count": 3}),
+         "All sessions signed out by support: ticket 7"),
+        (event(EventType.ROLE_CHANGED, actor_kind=ActorKind.SYSTEM, details={"from": "user", "to": "support"}),
+         "Account role changed from user to support"),
+        (event(EventType.STAFF_VIEWED_SESSIONS, actor_kind=ActorKind.STAFF), "Support viewed this account's sessions"),
+        (event("something_new"), "Security event: something new"),
+    ],
+)
+def test_each_event_reads_as_a_sentence(made, sentence):
+    assert describe(made).sentence == sentence
+
+
+def test_support_actions_are_marked_and_name_the_device():
+    entry = describe(event(EventType.SESSION_REVOKED, actor_kind=ActorKind.STAFF, device="Safari on iPhone",
+                           place="Valencia, Spain", reason="ticket 4411"))
+    assert entry.by_support and entry.note == "Safari on iPhone in Valencia, Spain"
+    assert not describe(event(EventType.SIGNED_IN)).by_support
+
+
+def test_staff_read_the_same_event_with_the_staff_member_named():
+    staff = User(id=7, email="agent@example.com", role="support")
+    revoked = event(EventType.SESSION_REVOKED, actor_kind=ActorKind.STAFF, reason="ticket 4411", actor=staff)
+    assert describe(revoked, for_staff=True).sentence == "Signed out by support (agent@example.com): ticket 4411"
+    assert describe(revoked).sentence == "Signed out by support: ticket 4411"  # the user does not see who
+    by_user = event(EventType.SESSION_REVOKED, device="Safari on iPhone")
+    assert describe(by_user, for_staff=True).sentence == "The user signed out Safari on iPhone"
+
+
+def test_a_batch_lists_its_sessions_and_how_many_more():
+    sessions = [{"device": "Safari on iPhone", "place": "Valencia, Spain"}, {"device": None, "place": None}]
+    entry = describe(event(EventType.ALL_SESSIONS_REVOKED, details={"count": 5, "sessions": sessions}))
+    assert entry.note == "Safari on iPhone in Valencia, Spain; an unknown device; and 3 more"
+
+
+def test_failed_attempts_carry_device_and_ip_and_are_flagged():
+    entry = describe(event(EventType.SIGN_IN_FAILED, device="Chrome on Windows", place="Lagos, Nigeria", ip=LAGOS))
+    assert (entry.failed, entry.note, entry.ip_address) == (True, "Chrome on Windows", LAGOS)
+
+
+def test_times_are_shown_short_with_the_exact_utc_time_and_iso_for_machines():
+    when = describe(event(EventType.SIGNED_IN)).when
+    assert (when.label, when.exact, when.iso) == ("3 Nov 2026, 09:00", "2026-11-03 09:00:05 UTC",
+                                                  "2026-11-03T09:00:05+00:00")
+
+
+@pytest.mark.parametrize(("place", "phrase"), [("Madrid, Spain", " in Madrid, Spain"), ("Unknown location", ""),
+                                               (None, ""), ("Local network", " on a local network")])
+def test_place_phrase(place, phrase):
+    assert place_phrase(place) == phrase
+
+
+@pytest.mark.parametrize(("device", "phrase"), [("Chrome on macOS", "Chrome on macOS"), (None, "an unknown device"),
+                                                ("Unknown browser", "an unknown browser")])
+def test_device_phrase(device, phrase):
+    assert device_phrase(device) == phrase
+
+
+# -- the page ---------------------------------------------------------------------
+
+
+def sentences(page_html: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", " ", s).split())
+            for s in re.findall(r'<p class="activity__sentence">(.*?)</p>', page_html, re.S)]
+
+
+def test_activity_needs_a_signed_in_visitor(client):
+    response = client.get("/activity")
+    assert (response.status_code, response.headers["Location"]) == (302, "/sign-in?next=/activity")
+
+
+def test_the_page_tells_what_happened_newest_first(app, make_user, make_session, clock):
+    user, staff = make_user(), make_user(role="support")
+    phone, _ = make_session(user, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    clock.advance(hours=1)
+    browser = app.test_client()
+    browser.post("/sign-in", data={"email": user.email, "password": "wrong"},
+                 environ_base={"REMOTE_ADDR": LAGOS})
+    clock.advance(hours=1)
+    with app.app_context():
+        app.extensions["doorman.sessions"].end(
+            phone.id, owner_id=user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
+            staff_reason="account recovery, ticket 4411")
+        db.session.commit()
+    clock.advance(hours=1)
+    browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC},
+                               environ_base={"REMOTE_ADDR": MADRID})
+
+    response = browser.get("/activity")
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert sentences(page) == [
+        "Signed in from Chrome on macOS in Madrid, Spain",
+        "Support Signed out by support: account recovery, ticket 4411",
+        "Failed sign-in attempt from Lagos, Nigeria",
+        "Signed in from Safari on iPhone in Valencia, Spain",
+    ]
+    assert '<span class="badge badge--support">Support</span>' in page
+    assert '<time datetime="2026-11-03T12:00:00+00:00" title="2026-11-03 12:00:00 UTC">3 Nov 2026, 12:00</time>' in page
+    assert '<time datetime="2026-11-03T09:00:00+00:00" title="2026-11-03 09:00:00 UTC">' in page
+
+
+def test_only_the_last_90_days_and_only_this_account(app, make_user, make_session, clock):
+    user, other = make_user(), make_user()
+    make_session(user, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    make_session(other, **client_details(app, SAFARI_IPHONE, LAGOS))
+    clock.advance(days=90, seconds=1)
+    browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID})
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert sentences(page) == ["Signed in from Chrome on macOS in Madrid, Spain"]
+    assert "Lagos" not in page and "Valencia" not in page
+
+
+def make_history(app, user, count, clock):
+    """``count`` failed sign-ins, a minute apart, then a sign-in; returns the signed-in browser."""
+    with app.app_context():
+        users = app.extensions["doorman.users"]
+        for _ in range(count):
+            with pytest.raises(InvalidCredentials):
+                users.authenticate(user.email, "wrong")
+            clock.advance(minutes=1)
+        db.session.commit()
+    return signed_in_client(app, user.email)
+
+
+@pytest.mark.parametrize(
+    ("query", "shown_page", "entries"),
+    [("", 1, 25), ("?page=1", 1, 25), ("?page=2", 2, 25), ("?page=3", 3, 1), ("?page=4", 3, 1),
+     ("?page=999999999999", 3, 1), ("?page=0", 1, 25), ("?page=-2", 1, 25), ("?page=abc", 1, 25)],
+)
+def test_pages_of_25_and_out_of_range_pages_show_the_nearest_page(app, make_user, clock, query, shown_page,
+                                                                   entries):
+    user = make_user()
+    browser = make_history(app, user, 50, clock)  # 50 failures + 1 sign-in
+
+    response = browser.get("/activity" + query)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert len(sentences(page)) == entries
+    assert f"Page {shown_page} of 3" in page
+    assert ('rel="next"' in page) == (shown_page < 3)
+    assert ('rel="prev"' in page) == (shown_page > 1)
+    if shown_page == 1:
+        assert sentences(page)[0].startswith("Signed in")
+
+
+def test_one_page_has_no_pager_and_an_empty_history_says_so(app, make_user, clock):
+    user = make_user()
+    browser = signed_in_client(app, user.email)
+    page = browser.get("/activity").get_data(as_text=True)
+    assert len(sentences(page)) == 1 and "Page 1 of" not in page
+
+    clock.advance(days=1, seconds=1)
+    assert app.test_cli_runner().invoke(args=["events", "purge", "--older-than", "1"]).exit_code == 0
+    page = browser.get("/activity").get_data(as_text=True)
+    assert sentences(page) == []
+    assert "Nothing has happened to your account in the last 90 days." in page
+
+
+def test_client_supplied_text_is_escaped(app, make_user, make_session):
+    user = make_user()
+    with app.app_context():
+        app.extensions["doorman.audit"].record(
+            EventType.SESSION_REVOKED, subject_id=user.id, actor_kind=ActorKind.STAFF, actor_id=None,
+            reason="<script>alert(1)</script>", details={})
+        db.session.commit()
+    page = signed_in_client(app, user.email).get("/activity").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_nav_links_to_the_activity_page(app, signed_in, client):
+    page = client.get("/activity").get_data(as_text=True)
+    assert '<a href="/activity" aria-current="page">Security activity</a>' in page

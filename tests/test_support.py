@@ -1,0 +1,429 @@
+"""The support console: finding accounts, reading their sessions, signing them out with a reason."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ActorKind, EndReason, EventType, SecurityEvent, UserSession
+from tests.helpers import (
+    CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, events_of, session_row,
+    signed_in_client,
+)
+
+REASON = "account recovery, ticket 4411"
+
+
+@pytest.fixture
+def agent(app, make_user):
+    """A support staff member signed in on their own browser: (user, browser)."""
+    staff = make_user("agent@example.com", role="support")
+    return staff, signed_in_client(app, staff.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def emails_listed(html: str) -> list[str]:
+    return re.findall(r'<a href="/support/users/\d+">([^<]+)</a>', html)
+
+
+# -- finding accounts --------------------------------------------------------------
+
+
+def test_search_matches_the_start_of_the_email_whatever_its_case(app, agent, make_user):
+    for email in ("maria@example.com", "Mario@example.com", "amaria@example.com"):
+        make_user(email)
+    _, desk = agent
+
+    page = desk.get("/support/?q=MaRi").get_data(as_text=True)
+
+    assert emails_listed(page) == ["maria@example.com", "mario@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("100%", ["100%@example.com"]), ("a_b", ["a_b@example.com"]), ("%", ["%@example.com"]),
+     ("_", ["_x@example.com"]), ("a\\", ["a\\c@example.com"])],
+)
+def test_percent_underscore_and_backslash_are_literal(app, agent, make_user, query, expected):
+    for email in ("100%@example.com", "1000@example.com", "a_b@example.com", "axb@example.com",
+                  "%@example.com", "_x@example.com", "a\\c@example.com", "abc@example.com"):
+        make_user(email)
+    _, desk = agent
+
+    response = desk.get("/support/", query_string={"q": query})
+
+    assert emails_listed(response.get_data(as_text=True)) == expected
+
+
+def test_no_query_lists_nothing_and_an_overlong_one_is_refused(app, agent):
+    _, desk = agent
+    assert emails_listed(desk.get("/support/").get_data(as_text=True)) == []
+    page = desk.get("/support/", query_string={"q": "a" * 255}).get_data(as_text=True)
+    assert emails_listed(page) == [] and "Field cannot be longer than 254 characters." in page
+
+
+@pytest.mark.parametrize(("page_arg", "shown", "count"),
+                         [("1", 1, 20), ("2", 2, 5), ("3", 2, 5), ("0", 1, 20), ("x", 1, 20)])
+def test_search_results_come_20_to_a_page(app, agent, make_user, page_arg, shown, count):
+    for n in range(25):
+        make_user(f"bulk{n:02d}@example.com")
+    _, desk = agent
+
+    page = desk.get("/support/", query_string={"q": "bulk", "page": page_arg}).get_data(as_text=True)
+
+    assert len(emails_listed(page)) == count
+    assert f"Page {shown} of 2" in page
+    if shown == 2:
+        assert emails_listed(page)[0] == "bulk20@example.com"
+        assert 'href="/support/?q=bulk&amp;page=1"' in page
+
+
+# -- one account's page --------------------------------------------------------------
+
+
+def test_the_account_page_shows_active_sessions_like_the_devices_page_and_the_user_agent(app, agent, make_user,
+                                                                                        make_session, clock):
+    customer = make_user("customer@example.com")
+    row, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    clock.advance(minutes=90)
+    _, desk = agent
+
+    response = desk.get(f"/support/users/{customer.id}")
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    shown = text_of(page)
+    for fact in ("Safari 17 on iOS 17.1", "iPhone", "Valencia, Spain", VALENCIA, SAFARI_IPHONE,
+                 "Active sessions (1)"):
+        assert fact in shown, fact
+    assert '<time datetime="2026-11-03T09:00:00+00:00" title="2026-11-03 09:00:00 UTC">' in page
+    assert f'action="/support/users/{customer.id}/sessions/{row.id}/sign-out"' in page
+
+
+def test_no_token_or_token_hash_is_ever_shown(app, agent, make_user, make_session):
+    customer = make_user()
+    rows = [make_session(customer) for _ in range(2)]
+    ended, ended_token = make_session(customer)
+    with app.app_context():
+        db.session.get(UserSession, ended.id).refresh_token_hash = "f" * 64
+        db.session.commit()
+    staff, desk = agent
+    desk.post(f"/support/users/{customer.id}/sessions/{ended.id}/sign-out", data={"reason": REASON})
+    staff_token = desk.get_cookie(app.config["SESSION_TOKEN_COOKIE"]).value
+
+    pages = [desk.get(f"/support/users/{customer.id}").get_data(as_text=True),
+             desk.get("/support/", query_string={"q": customer.email}).get_data(as_text=True)]
+    admin = signed_in_client(app, make_user(role="admin").email)
+    pages.append(admin.get("/support/audit").get_data(as_text=True))
+
+    with app.app_context():
+        hashes = set(db.session.scalars(select(UserSession.session_token_hash)))
+    secrets = hashes | {t for _, t in rows} | {ended_token, staff_token, "f" * 64}
+    for page in pages:
+        for secret in secrets:
+            assert secret not in page
+
+
+def test_a_user_agent_is_escaped_on_staff_pages(app, agent, make_user, make_session):
+    customer = make_user()
+    make_session(customer, user_agent="<script>alert(1)</script>", ip_address="203.0.113.9")
+    _, desk = agent
+
+    page = desk.get(f"/support/users/{customer.id}").get_data(as_text=True)
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_opening_an_account_is_recorded_once_per_visit(app, agent, make_user, clock):
+    customer = make_user()
+    staff, desk = agent
+
+    desk.get(f"/support/users/{customer.id}")
+    desk.get(f"/support/users/{customer.id}?page=2")  # the same visit
+    clock.advance(minutes=11)
+    desk.get(f"/support/users/{customer.id}")  # a new one
+
+    views = [e for e in events_of(app, customer.id) if e.event_type == EventType.STAFF_VIEWED_SESSIONS]
+    assert [(e.actor_kind, e.actor_id) for e in views] == [(ActorKind.STAFF, staff.id)] * 2
+    assert views[0].details["from"]["place"] == "Madrid, Spain"
+
+
+def test_an_unknown_account_is_a_404(app, agent):
+    _, desk = agent
+    assert desk.get("/support/users/999999").status_code == 404
+    assert desk.post("/support/users/999999/sign-out-all", data={"reason": REASON}).status_code == 404
+
+
+def test_recently_ended_sessions_say_who_ended_them_and_why(app, agent, make_user, make_session, clock):
+    customer = make_user("customer@example.com")
+    by_support, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    by_owner, _ = make_session(customer)
+    staff, desk = agent
+    desk.post(f"/support/users/{customer.id}/sessions/{by_support.id}/sign-out", data={"reason": REASON})
+    clock.advance(minutes=5)
+    with app.app_context():
+        app.extensions["doorman.sessions"].end(by_owner.id, owner_id=customer.id,
+                                               reason=EndReason.REVOKED_BY_USER, ended_by=customer.id)
+        db.session.commit()
+
+    page = desk.get(f"/support/users/{customer.id}").get_data(as_text=True)
+    ended_table = text_of(page.split("Recently ended sessions")[1].split("Security activity")[0])
+
+    assert "Signed out from another device the account holder" in ended_table
+    assert f"Support Signed out by support “{REASON}” agent@example.com" in ended_table
+    assert ended_table.index("the account holder") < ended_table.index("agent@example.com")  # newest first
+
+
+# -- signing sessions out -----------------------------------------------------------------
+
+
+def test_support_signs_out_one_session_with_a_reason(app, agent, make_user, make_session, clock):
+    customer = make_user()
+    target, target_token = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    other, other_token = make_session(customer)
+    staff, desk = agent
+
+    response = desk.post(f"/support/users/{customer.id}/sessions/{target.id}/sign-out",
+                         data={"reason": f"  {REASON} "}, follow_redirects=True)
+
+    assert response.request.path == f"/support/users/{customer.id}"
+    assert ("Signed out Safari on iPhone in Valencia, Spain. The reason is on the account&#39;s record."
+            in response.get_data(as_text=True))
+    ended = session_row(app, target.id)
+    assert (ended.is_active, ended.revoked_reason, ended.revoked_by, ended.revoked_at) == (
+        False, EndReason.REVOKED_BY_SUPPORT, staff.id, clock.now())
+    assert session_row(app, other.id).is_active
+    event = [e for e in events_of(app, customer.id) if e.event_type == EventType.SESSION_REVOKED][0]
+    assert (event.actor_kind, event.actor_id, event.reason, event.session_id) == (
+        ActorKind.STAFF, staff.id, REASON, target.id)
+    assert (event.place, event.details["from"]["place"]) == ("Valencia, Spain", "Madrid, Spain")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "ab", "  ab \n", "x" * 501])
+@pytest.mark.parametrize("action", ["one", "all"])
+def test_a_reason_of_3_to_500_characters_is_required(app, agent, make_user, make_session, reason, action):
+    customer = make_user()
+    row, _ = make_session(customer)
+    staff, desk = agent
+    url = (f"/support/users/{customer.id}/sessions/{row.id}/sign-out" if action == "one"
+           else f"/support/users/{customer.id}/sign-out-all")
+
+    response = desk.post(url, data={"reason": reason}, follow_redirects=True)
+
+    assert "Nothing was changed. Say why, for the record: 3 to 500 characters." in response.get_data(as_text=True)
+    assert session_row(app, row.id).is_active
+    assert not [e for e in events_of(app) if e.actor_id == staff.id and e.event_type != EventType.SIGNED_IN
+                and e.event_type != EventType.STAFF_VIEWED_SESSIONS]
+
+
+def test_a_reason_of_exactly_3_and_500_characters_is_enough(app, agent, make_user, make_session):
+    customer = make_user()
+    first, _ = make_session(customer)
+    second, _ = make_session(customer)
+    _, desk = agent
+    desk.post(f"/support/users/{customer.id}/sessions/{first.id}/sign-out", data={"reason": " abc "})
+    desk.post(f"/support/users/{customer.id}/sessions/{second.id}/sign-out", data={"reason": "y" * 500})
+    assert active_sessions(app, customer.id) == []
+
+
+def test_a_session_that_is_not_the_accounts_active_one_changes_nothing(app, agent, make_user, make_session):
+    customer, someone_else = make_user(), make_user()
+    theirs, _ = make_session(someone_else)
+    staff, desk = agent
+
+    response = desk.post(f"/support/users/{customer.id}/sessions/{theirs.id}/sign-out",
+                         data={"reason": REASON}, follow_redirects=True)
+
+    assert "That session had already ended, so nothing was changed." in response.get_data(as_text=True)
+    assert session_row(app, theirs.id).is_active
+    assert desk.post(f"/support/users/{customer.id}/sessions/not-a-uuid/sign-out",
+                     data={"reason": REASON}).status_code == 404
+
+
+def test_support_signs_out_every_session(app, agent, make_user, make_session):
+    customer = make_user("customer@example.com")
+    for _ in range(3):
+        make_session(customer)
+    staff, desk = agent
+
+    response = desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": REASON}, follow_redirects=True)
+
+    assert "Signed out 3 sessions of customer@example.com." in response.get_data(as_text=True)
+    assert active_sessions(app, customer.id) == []
+    with app.app_context():
+        assert set(db.session.scalars(select(UserSession.revoked_by).where(UserSession.user_id == customer.id))) == {staff.id}
+    again = desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": REASON}, follow_redirects=True)
+    assert "customer@example.com had no active sessions, so nothing was changed." in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target_role", ["support", "admin"])
+def test_support_cannot_touch_a_staff_account(app, agent, make_user, make_session, target_role):
+    colleague = make_user(role=target_role)
+    row, token = make_session(colleague)
+    _, desk = agent
+    before = events_of(app)
+
+    responses = [
+        desk.get(f"/support/users/{colleague.id}"),
+        desk.post(f"/support/users/{colleague.id}/sessions/{row.id}/sign-out", data={"reason": REASON}),
+        desk.post(f"/support/users/{colleague.id}/sign-out-all", data={"reason": REASON}),
+        desk.post(f"/support/users/{colleague.id}/sign-out-all", data={"reason": ""}),
+    ]
+
+    assert [r.status_code for r in responses] == [403] * 4
+    assert session_row(app, row.id).is_active
+    assert [e.id for e in events_of(app)] == [e.id for e in before]
+
+
+@pytest.mark.parametrize("target_role", ["support", "admin"])
+def test_an_admin_can_act_on_staff_accounts(app, make_user, make_session, target_role):
+    colleague = make_user(role=target_role)
+    row, _ = make_session(colleague)
+    admin = signed_in_client(app, make_user(role="admin").email)
+
+    assert admin.get(f"/support/users/{colleague.id}").status_code == 200
+    response = admin.post(f"/support/users/{colleague.id}/sessions/{row.id}/sign-out", data={"reason": REASON})
+    assert response.status_code == 302
+    assert not session_row(app, row.id).is_active
+
+
+def test_staff_accounts_are_marked_in_search_results(app, agent, make_user):
+    make_user("boss@example.com", role="admin")
+    _, desk = agent
+    page = desk.get("/support/?q=boss").get_data(as_text=True)
+    assert "admin <span class=\"badge\">Staff</span>" in page
+
+
+# -- the staff audit page ----------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_history(app, make_user, make_session, clock):
+    """Two staff members acting on two customers, plus the customers' own doings."""
+    alice, bob = make_user("alice@example.com", role="support"), make_user("bob@example.com", role="admin")
+    carol, dave = make_user("carol@example.com"), make_user("dave@example.com")
+    desks = {s.email: signed_in_client(app, s.email) for s in (alice, bob)}
+    for staff, customer in ((alice, carol), (alice, dave), (bob, carol)):
+        make_session(customer)
+        clock.advance(minutes=20)
+        desks[staff.email].post(f"/support/users/{customer.id}/sign-out-all", data={"reason": f"ticket {staff.id}"})
+    signed_in_client(app, carol.email)  # not a staff action
+    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "bob_desk": desks[bob.email]}
+
+
+def audit_rows(html):
+    body = html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
+    return [text_of(r) for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_the_audit_page_lists_every_staff_action_and_only_those(app, staff_history):
+    desk = staff_history["bob_desk"]
+
+    page = desk.get("/support/audit").get_data(as_text=True)
+
+    rows = audit_rows(page)
+    assert len(rows) == 3
+    bob, alice = staff_history["bob"], staff_history["alice"]
+    assert rows[0] == ("3 Nov 2026, 10:00 bob@example.com carol@example.com All sessions signed out by support "
+                       f"(bob@example.com): ticket {bob.id} an unknown browser on a local network")
+    assert [row.split(" ")[4:6] for row in rows] == [
+        ["bob@example.com", "carol@example.com"], ["alice@example.com", "dave@example.com"],
+        ["alice@example.com", "carol@example.com"]]
+    assert f"ticket {alice.id}" in rows[2]
+    with app.app_context():
+        staff_events = db.session.scalar(select(db.func.count()).select_from(SecurityEvent)
+                                         .where(SecurityEvent.actor_kind == ActorKind.STAFF))
+    assert staff_events == 3
+    assert all("Signed in" not in row for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"staff": "alice"}, {("alice", "carol"), ("alice", "dave")}),
+        ({"subject": "carol"}, {("alice", "carol"), ("bob", "carol")}),
+        ({"staff": "alice", "subject": "dave"}, {("alice", "dave")}),
+        ({"staff": "bob", "subject": "dave"}, set()),
+    ],
+)
+def test_the_audit_page_filters_by_staff_member_and_account(app, staff_history, params, expected):
+    query = {key: staff_history[name].id for key, name in params.items()}
+
+    page = staff_history["bob_desk"].get("/support/audit", query_string=query).get_data(as_text=True)
+
+    found = {tuple(name for name in ("alice", "bob", "carol", "dave") if f"{name}@example.com" in row)
+             for row in audit_rows(page)}
+    assert found == expected
+    if not expected:
+        assert "No staff actions match." in page
+
+
+@pytest.mark.parametrize("query", [{"staff": "abc"}, {"staff": "999999"}, {"subject": "abc"}, {"subject": "0"},
+                                   {"subject": "-4"}])
+def test_the_audit_filters_are_validated(app, staff_history, query):
+    response = staff_history["bob_desk"].get("/support/audit", query_string=query)
+    assert response.status_code == 400
+    assert audit_rows(response.get_data(as_text=True)) == []
+
+
+def test_a_plain_user_is_not_a_staff_choice(app, staff_history):
+    page = staff_history["bob_desk"].get("/support/audit", query_string={"staff": staff_history["carol"].id})
+    assert page.status_code == 400
+
+
+def test_the_audit_page_is_paginated_keeping_its_filters(app, make_user, make_session, clock):
+    admin, customer = make_user(role="admin"), make_user()
+    desk = signed_in_client(app, admin.email)
+    for _ in range(26):
+        make_session(customer)
+        clock.advance(minutes=1)
+        desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": "cleanup"})
+
+    first = desk.get("/support/audit", query_string={"subject": customer.id}).get_data(as_text=True)
+    second = desk.get("/support/audit", query_string={"subject": customer.id, "page": 2}).get_data(as_text=True)
+    beyond = desk.get("/support/audit", query_string={"subject": customer.id, "page": 9}).get_data(as_text=True)
+
+    assert (len(audit_rows(first)), len(audit_rows(second)), len(audit_rows(beyond))) == (25, 1, 1)
+    assert f'href="/support/audit?subject={customer.id}&amp;page=2"' in first
+
+
+# -- the whole story, with the demo data ------------------------------------------------
+
+
+def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app):
+    from app.demo import DEMO_PASSWORD
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    # The demo user's own browser, which support is about to sign out, and their laptop.
+    phone = signed_in_client(app, "demo@example.com", password=DEMO_PASSWORD,
+                             user_agent=SAFARI_IPHONE, ip_address=VALENCIA)
+    laptop = signed_in_client(app, "demo@example.com", password=DEMO_PASSWORD,
+                              user_agent=CHROME_MAC, ip_address=MADRID)
+    phone_token = phone.get_cookie(app.config["SESSION_TOKEN_COOKIE"]).value
+    desk = signed_in_client(app, "support@example.com", password=DEMO_PASSWORD)
+
+    found = desk.get("/support/", query_string={"q": "DEMO@"}).get_data(as_text=True)
+    [link] = re.findall(r'href="(/support/users/\d+)">demo@example.com<', found)
+    account = desk.get(link).get_data(as_text=True)
+    with app.app_context():
+        signed_in = app.extensions["doorman.sessions"].resolve(phone_token)
+    assert f"/sessions/{signed_in.session_id}/sign-out" in account
+    done = desk.post(f"{link}/sessions/{signed_in.session_id}/sign-out",
+                     data={"reason": "Customer lost their phone, ticket 5120"}, follow_redirects=True)
+    assert "Signed out Safari on iPhone in Valencia, Spain." in done.get_data(as_text=True)
+
+    activity = laptop.get("/activity").get_data(as_text=True)
+    assert "Signed out by support: Customer lost their phone, ticket 5120" in activity
+    assert "Failed sign-in attempt from Lagos, Nigeria" in activity  # the demo's own history
+    assert "Signed out by support: Account recovery, ticket 4411" in activity
+
+    next_request = phone.get("/devices", follow_redirects=True)
+    assert next_request.request.path == "/sign-in"
+    assert "This session was signed out by Doorman support." in next_request.get_data(as_text=True)
+    assert laptop.get("/devices").status_code == 200
