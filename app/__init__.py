@@ -63,10 +63,9 @@ def register_services(app: Flask) -> None:
     clock = app.config.get("CLOCK") or SystemClock()
     passwords = Passwords(make_hasher(app.config["PASSWORD_HASH_PROFILE"]))
     app.extensions["doorman.clock"] = clock
-    app.extensions["doorman.sessions"] = SessionService(
-        db.session, clock=clock, policy=SessionPolicy.from_config(app.config)
-    )
-    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords)
+    sessions = SessionService(db.session, clock=clock, policy=SessionPolicy.from_config(app.config))
+    app.extensions["doorman.sessions"] = sessions
+    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords, sessions=sessions)
     # Opened once per process; a missing or corrupt file only logs a warning.
     app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
 

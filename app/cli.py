@@ -47,6 +47,19 @@ def set_role(email: str, role: str) -> None:
     click.echo(f"{user.email} is now {user.role}.")
 
 
+@users_cli.command("disable")
+@click.argument("email")
+def disable_user(email: str) -> None:
+    """Disable an account: it can no longer sign in, and every session it has ends now."""
+    users = user_service()
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account has the email {email}")
+    ended = users.disable(user.id)
+    db.session.commit()
+    click.echo(f"Disabled {user.email} and ended {ended} session{'s' if ended != 1 else ''}.")
+
+
 @sessions_cli.command("cleanup")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:

@@ -164,6 +164,24 @@ class SessionService:
             update(UserSession).where(UserSession.id == session_id).values(authenticated_at=self._clock.now())
         )
 
+    def rotate_token(self, session_id: uuid.UUID) -> str:
+        """Give an active session a new token and return it; the old token stops working.
+
+        Called when the user proves who they are again (ASVS 5.0 7.2.4), so a
+        token that leaked before the re-authentication is worth nothing after it.
+        """
+        token = new_token()
+        rotated = self._db.scalars(
+            update(UserSession)
+            .where(UserSession.id == session_id, self._active(self._clock.now()))
+            .values(session_token_hash=hash_token(token))
+            .returning(UserSession.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if rotated is None:
+            raise SessionNotFound(str(session_id))
+        return token
+
     def why_not_active(self, token: str) -> str:
         """Why a token resolves to nothing: an EndReason value, "expired" or "unknown".
 
@@ -279,13 +297,23 @@ class SessionService:
     def end_others(
         self, user_id: int, *, keep_session_id: uuid.UUID, reason: str, ended_by: int | None
     ) -> int:
-        """End every active session of the user except ``keep_session_id``."""
+        """End every active session of the user except ``keep_session_id``.
+
+        Two devices that press "sign out all other sessions" at the same moment
+        must not end each other: the user row lock makes the second wait for the
+        first, and the second then finds its own session ended and ends nothing.
+        """
+        now = self._clock.now()
+        self._lock_user(user_id)
+        keeper_active = self._db.scalar(
+            select(UserSession.id).where(
+                UserSession.id == keep_session_id, UserSession.user_id == user_id, self._active(now)
+            )
+        )
+        if keeper_active is None:
+            return 0
         return self._end_where(
-            and_(
-                UserSession.user_id == user_id,
-                UserSession.id != keep_session_id,
-                self._active(self._clock.now()),
-            ),
+            and_(UserSession.user_id == user_id, UserSession.id != keep_session_id, self._active(now)),
             reason=reason,
             ended_by=ended_by,
         )

@@ -1,11 +1,12 @@
-"""Accounts: creating them, changing roles, checking passwords."""
+"""Accounts: creating them, changing roles and passwords, disabling them, checking passwords."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import ROLES, User
-from app.services.errors import EmailTaken, InvalidCredentials, InvalidRole, UserNotFound
+from app.models import ROLES, EndReason, User
+from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredentials, InvalidRole, UserNotFound
 from app.services.passwords import Passwords
+from app.services.sessions import SessionService
 
 
 def normalize_email(email: str) -> str:
@@ -13,9 +14,10 @@ def normalize_email(email: str) -> str:
 
 
 class UserService:
-    def __init__(self, db: Session, *, passwords: Passwords) -> None:
+    def __init__(self, db: Session, *, passwords: Passwords, sessions: SessionService) -> None:
         self._db = db
         self._passwords = passwords
+        self._sessions = sessions
 
     def find_by_email(self, email: str) -> User | None:
         return self._db.scalar(select(User).where(User.email == normalize_email(email)))
@@ -57,3 +59,32 @@ class UserService:
             user.password_hash = self._passwords.hash(password)
             self._db.flush()
         return user
+
+    def change_password(self, user_id: int, current: str, new: str) -> User:
+        """Replace the password, or raise IncorrectPassword if ``current`` is not it.
+
+        The one place a password changes. Ending the other sessions is the
+        caller's next step, because only the caller knows which session to keep.
+        """
+        # The row lock makes two concurrent changes take turns: the second one
+        # then checks its "current" password against the first one's result.
+        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is None or not user.is_active or not self._passwords.verify(user.password_hash, current):
+            raise IncorrectPassword()
+        user.password_hash = self._passwords.hash(new)
+        self._db.flush()
+        return user
+
+    def disable(self, user_id: int) -> int:
+        """Disable the account and end every session it has (ASVS 5.0 7.4.2).
+
+        Both happen in the caller's transaction, so there is no moment when the
+        account is disabled but a session of it still works. Returns how many
+        sessions were ended.
+        """
+        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is None:
+            raise UserNotFound(str(user_id))
+        user.is_active = False
+        self._db.flush()
+        return self._sessions.end_all(user.id, reason=EndReason.ACCOUNT_DISABLED, ended_by=None)
