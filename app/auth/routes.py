@@ -70,9 +70,13 @@ def confirm_password() -> Response | str:
     form = ConfirmPasswordForm(next=request.args.get("next"))
     if form.validate_on_submit():
         if user_service().check_password(current_user.id, form.password.data):
-            session_service().record_authentication(current_user.session_id)
+            sessions = session_service()
+            sessions.record_authentication(current_user.session_id)
+            token = sessions.rotate_token(current_user.session_id)  # a new token at re-authentication
             db.session.commit()
-            return redirect(safe_next(form.next.data) or url_for("account.devices"))
+            response = redirect(safe_next(form.next.data) or url_for("account.devices"))
+            set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
+            return response
         form.password.errors.append("That password is not correct.")
     return render_template("auth/confirm_password.html", form=form)
 
