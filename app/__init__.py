@@ -43,13 +43,14 @@ def _environment(config: dict[str, Any] | None) -> dict[str, str]:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables for migrations)
     from app.database import configure_engines
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def register_services(app: Flask) -> None:

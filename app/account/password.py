@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 from app.account import bp
 from app.account.forms import ChangePasswordForm
 from app.auth.cookies import set_session_cookie
+from app.auth.throttle import password_attempts_limited
 from app.extensions import db
 from app.models import EndReason
 from app.services import session_service, user_service
@@ -17,6 +18,7 @@ TEMPLATE = "account/password.html"
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@password_attempts_limited(TEMPLATE, ChangePasswordForm)
 def change_password() -> Response | str:
     """Ask for the current password and a new one; on success sign out every other session."""
     form = ChangePasswordForm()
