@@ -1,11 +1,13 @@
 """Error pages, and the one place a stale form turns into a message."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
 from app.auth.redirects import safe_next
+from app.extensions import db
 
 bp = Blueprint("errors", __name__)
 
@@ -24,3 +26,18 @@ def stale_form(error: CSRFError) -> Response:
 def http_error(error: HTTPException) -> tuple[str, int]:
     """A short page in the site's layout for 4xx and 5xx answers."""
     return render_template("errors/error.html", error=error), error.code or 500
+
+
+@bp.app_errorhandler(DBAPIError)
+def database_failed(error: DBAPIError) -> tuple[str, int]:
+    """The database failed mid-request: nothing was committed, and the page claims nothing.
+
+    Whatever the view was about to report ("Signed out", "Password changed")
+    never reaches the browser; the details stay in the log, not on the page.
+    """
+    current_app.logger.error("database error; answering 503", exc_info=error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection may be the thing that is gone
+        pass
+    return render_template("errors/error.html", error=ServiceUnavailable()), 503
