@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models import ROLES
+from app.models import ROLES, EndReason
 from app.services import session_service, user_service
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
 
@@ -58,6 +58,25 @@ def disable_user(email: str) -> None:
     ended = users.disable(user.id)
     db.session.commit()
     click.echo(f"Disabled {user.email} and ended {ended} session{'s' if ended != 1 else ''}.")
+
+
+@sessions_cli.command("end")
+@click.argument("email", required=False)
+@click.option("--everyone", is_flag=True, help="End every active session of every account.")
+def end_sessions(email: str | None, everyone: bool) -> None:
+    """End all sessions of one account (EMAIL), or of every account (--everyone)."""
+    if bool(email) == everyone:
+        raise click.UsageError("give either an EMAIL or --everyone")
+    sessions = session_service()
+    if everyone:
+        ended = sessions.end_everyone(reason=EndReason.REVOKED_BY_SUPPORT, ended_by=None)
+    else:
+        user = user_service().find_by_email(email or "")
+        if user is None:
+            raise click.ClickException(f"no account has the email {email}")
+        ended = sessions.end_all(user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=None)
+    db.session.commit()
+    click.echo(f"Ended {ended} session{'s' if ended != 1 else ''}.")
 
 
 @sessions_cli.command("cleanup")

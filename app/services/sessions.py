@@ -326,6 +326,10 @@ class SessionService:
             ended_by=ended_by,
         )
 
+    def end_everyone(self, *, reason: str, ended_by: int | None) -> int:
+        """End every active session of every user (an operator's emergency brake)."""
+        return self._end_where(self._active(self._clock.now()), reason=reason, ended_by=ended_by)
+
     def _end_where(
         self, condition: ColumnElement[bool], *, reason: str, ended_by: int | None
     ) -> int:
