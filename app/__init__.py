@@ -43,13 +43,14 @@ def _environment(config: dict[str, Any] | None) -> dict[str, str]:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables for migrations)
     from app.database import configure_engines
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def register_services(app: Flask) -> None:
@@ -68,13 +69,10 @@ def register_services(app: Flask) -> None:
     audit = AuditService(db.session, clock=clock)
     app.extensions["doorman.clock"] = clock
     app.extensions["doorman.audit"] = audit
-    app.extensions["doorman.sessions"] = SessionService(
-        db.session, clock=clock, policy=SessionPolicy.from_config(app.config), audit=audit
-    )
-    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords, audit=audit)
-    app.extensions["doorman.support"] = SupportService(
-        db.session, sessions=app.extensions["doorman.sessions"], audit=audit, clock=clock
-    )
+    sessions = SessionService(db.session, clock=clock, policy=SessionPolicy.from_config(app.config), audit=audit)
+    app.extensions["doorman.sessions"] = sessions
+    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords, audit=audit, sessions=sessions)
+    app.extensions["doorman.support"] = SupportService(db.session, sessions=sessions, audit=audit, clock=clock)
     # Opened once per process; a missing or corrupt file only logs a warning.
     app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
 

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models import ROLES
+from app.models import ROLES, ActorKind, EndReason
 from app.services import audit_service, session_service, user_service
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
 
@@ -48,6 +48,41 @@ def set_role(email: str, role: str) -> None:
         raise click.ClickException(f"unknown role {role}") from None
     db.session.commit()
     click.echo(f"{user.email} is now {user.role}.")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def disable_user(email: str) -> None:
+    """Disable an account: it can no longer sign in, and every session it has ends now."""
+    users = user_service()
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account has the email {email}")
+    ended = users.disable(user.id)
+    db.session.commit()
+    click.echo(f"Disabled {user.email} and ended {ended} session{'s' if ended != 1 else ''}.")
+
+
+@sessions_cli.command("end")
+@click.argument("email", required=False)
+@click.option("--everyone", is_flag=True, help="End every active session of every account.")
+def end_sessions(email: str | None, everyone: bool) -> None:
+    """End all sessions of one account (EMAIL), or of every account (--everyone)."""
+    if bool(email) == everyone:
+        raise click.UsageError("give either an EMAIL or --everyone")
+    sessions = session_service()
+    if everyone:
+        ended = sessions.end_everyone(reason=EndReason.REVOKED_BY_SUPPORT)
+    else:
+        user = user_service().find_by_email(email or "")
+        if user is None:
+            raise click.ClickException(f"no account has the email {email}")
+        # An operator at the command line has no account: a system action.
+        ended = sessions.end_all(
+            user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=None, actor_kind=ActorKind.SYSTEM
+        )
+    db.session.commit()
+    click.echo(f"Ended {ended} session{'s' if ended != 1 else ''}.")
 
 
 @sessions_cli.command("cleanup")

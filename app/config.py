@@ -9,6 +9,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from limits import parse_many
+
 DAY = 24 * 60 * 60
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
@@ -37,6 +39,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit such as "10 per 15 minutes", checked now rather than at the first sign-in."""
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate such as '10 per 15 minutes', got {raw!r}") from None
+    return raw
 
 
 def database_uri(url: str) -> str:
@@ -90,6 +102,15 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
+        # Password guessing on the sign-in, confirm-password and change-password
+        # forms, as Flask-Limiter rate strings. Only a wrong password counts.
+        "PASSWORD_ATTEMPTS_PER_IP": _rate(env, "PASSWORD_ATTEMPTS_PER_IP", "20 per minute; 200 per hour"),
+        "PASSWORD_ATTEMPTS_PER_ACCOUNT": _rate(env, "PASSWORD_ATTEMPTS_PER_ACCOUNT", "10 per 15 minutes"),
+        # Where the counts live: memory:// is per process; production with more
+        # than one process uses redis://host:6379/0 so all of them share counts.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Set explicitly: Flask-Limiter would otherwise carry one app's value over to the next.
+        "RATELIMIT_ENABLED": True,
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
     }

@@ -98,7 +98,7 @@ def _service_at(moment: datetime) -> SessionService:
 
 def _users_at(moment: datetime) -> UserService:
     passwords = Passwords(make_hasher(current_app.config["PASSWORD_HASH_PROFILE"]))
-    return UserService(db.session, passwords=passwords, audit=_audit_at(moment))
+    return UserService(db.session, passwords=passwords, audit=_audit_at(moment), sessions=_service_at(moment))
 
 
 # Someone in Lagos guesses the demo user's password, then gets it right; the

@@ -1,13 +1,15 @@
 """Error pages, and the one place a stale form turns into a message."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
+from app.auth.cookies import clear_session_cookie
 from app.auth.redirects import safe_next
 from app.extensions import db
+from app.services.errors import SessionNotFound
 
 bp = Blueprint("errors", __name__)
 
@@ -22,11 +24,30 @@ def stale_form(error: CSRFError) -> Response:
     return redirect(safe_next(referrer_path) or url_for("account.index"))
 
 
-@bp.app_errorhandler(SQLAlchemyError)
-def database_unavailable(error: SQLAlchemyError) -> tuple[str, int]:
-    """A database failure anywhere fails closed: nothing half-done is committed, nobody is signed in."""
+@bp.app_errorhandler(SessionNotFound)
+def session_ended_meanwhile(error: SessionNotFound) -> Response:
+    """This browser's own session was ended (elsewhere) while its request was running."""
     db.session.rollback()
-    current_app.logger.error("database error: %s", type(error).__name__)
+    session.clear()
+    flash("This session was signed out from another device.", "info")
+    response = redirect(url_for("auth.sign_in"))
+    clear_session_cookie(response)
+    return response
+
+
+@bp.app_errorhandler(SQLAlchemyError)
+def database_failed(error: SQLAlchemyError) -> tuple[str, int]:
+    """The database failed mid-request: nothing was committed, and the page claims nothing.
+
+    Whatever the view was about to report ("Signed out", "Password changed")
+    never reaches the browser, and nobody is signed in by it; the details stay
+    in the log, not on the page.
+    """
+    current_app.logger.error("database error; answering 503", exc_info=error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection may be the thing that is gone
+        pass
     return render_template("errors/error.html", error=ServiceUnavailable()), 503
 
 

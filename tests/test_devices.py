@@ -245,3 +245,46 @@ def test_a_corrupt_geoip_file_still_lets_people_sign_in(app, database_url, make_
     assert "Unknown location" in page and "Chrome 120 on macOS 10.15" in page
     with broken_geo_app.app_context():
         db.engine.dispose()
+
+
+def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phone):
+    _, laptop, _ = laptop_and_phone
+    old_token = laptop.get_cookie("__Host-doorman").value
+
+    laptop.post("/devices/sign-out-others", data={"password": PASSWORD})
+
+    new_token = laptop.get_cookie("__Host-doorman").value
+    assert new_token != old_token
+    with app.app_context():
+        sessions = app.extensions["doorman.sessions"]
+        assert sessions.resolve(old_token) is None and sessions.resolve(new_token) is not None
+    assert laptop.get("/devices").status_code == 200
+
+
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_ACCOUNT="2 per 15 minutes")
+def test_guessing_the_password_on_the_devices_page_is_rate_limited(app, laptop_and_phone):
+    user, laptop, phone = laptop_and_phone
+    for _ in range(2):
+        assert laptop.post("/devices/sign-out-others", data={"password": "guess"}).status_code == 200
+
+    refused = laptop.post("/devices/sign-out-others", data={"password": PASSWORD})
+
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "Too many wrong passwords" in refused.get_data(as_text=True)
+    assert phone.get("/devices").status_code == 200  # the right password was not even checked
+
+
+def test_a_session_ended_while_its_own_request_runs_is_sent_to_sign_in(app, client, auth, make_user):
+    from app.services.errors import SessionNotFound
+
+    @app.get("/_raises_session_not_found")
+    def ended_meanwhile():
+        raise SessionNotFound("gone")
+
+    auth.sign_in(make_user().email)
+
+    response = client.get("/_raises_session_not_found", follow_redirects=True)
+
+    assert response.request.path == "/sign-in"
+    assert "This session was signed out from another device." in response.get_data(as_text=True)
+    assert client.get_cookie("__Host-doorman") is None

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, UserSession
+from tests.conftest import PASSWORD
 from tests.helpers import (
     CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, events_of, session_row,
     signed_in_client,
@@ -312,6 +313,7 @@ def staff_history(app, make_user, make_session, clock):
     for staff, customer in ((alice, carol), (alice, dave), (bob, carol)):
         make_session(customer)
         clock.advance(minutes=20)
+        desks[staff.email].post("/confirm-password", data={"password": PASSWORD})  # the window has passed
         desks[staff.email].post(f"/support/users/{customer.id}/sign-out-all", data={"reason": f"ticket {staff.id}"})
     signed_in_client(app, carol.email)  # not a staff action
     return {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "bob_desk": desks[bob.email]}
@@ -377,6 +379,7 @@ def test_a_plain_user_is_not_a_staff_choice(app, staff_history):
     assert page.status_code == 400
 
 
+@pytest.mark.config(REAUTHENTICATION_WINDOW=3600)
 def test_the_audit_page_is_paginated_keeping_its_filters(app, make_user, make_session, clock):
     admin, customer = make_user(role="admin"), make_user()
     desk = signed_in_client(app, admin.email)
@@ -427,3 +430,27 @@ def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app):
     assert next_request.request.path == "/sign-in"
     assert "This session was signed out by Doorman support." in next_request.get_data(as_text=True)
     assert laptop.get("/devices").status_code == 200
+
+
+@pytest.mark.config(REAUTHENTICATION_WINDOW=600)
+@pytest.mark.parametrize("action", ["one", "all"])
+def test_staff_sign_outs_need_a_password_entered_within_the_window(app, agent, make_user, make_session, clock,
+                                                                    action):
+    customer = make_user()
+    row, token = make_session(customer)
+    _, desk = agent
+    clock.advance(minutes=11)
+    url = (f"/support/users/{customer.id}/sessions/{row.id}/sign-out" if action == "one"
+           else f"/support/users/{customer.id}/sign-out-all")
+
+    response = desk.post(url, data={"reason": "account recovery, ticket 4411"})
+
+    assert response.headers["Location"] == f"/confirm-password?next=/support/users/{customer.id}"
+    with app.app_context():
+        assert app.extensions["doorman.sessions"].resolve(token) is not None
+    desk.post("/confirm-password", data={"password": PASSWORD})
+    assert desk.post(url, data={"reason": "account recovery, ticket 4411"}).headers["Location"] == (
+        f"/support/users/{customer.id}"
+    )
+    with app.app_context():
+        assert app.extensions["doorman.sessions"].resolve(token) is None

@@ -11,3 +11,4 @@ for _name in ("session_title", "session_place", "session_label", "short_date", "
 
 from app.account import routes  # noqa: E402,F401
 from app.account import activity  # noqa: E402,F401
+from app.account import password  # noqa: E402,F401

@@ -1,8 +1,11 @@
-"""Forms on the devices page."""
+"""Forms on the signed-in person's own pages: devices and password."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+NEW_PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
 
 
 class EndSessionForm(FlaskForm):
@@ -14,3 +17,35 @@ class EndSessionForm(FlaskForm):
 class SignOutOthersForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
     submit = SubmitField("Sign out all other sessions")
+
+
+class ChangePasswordForm(FlaskForm):
+    """Current password (which is also the re-authentication), then the new one twice.
+
+    Any characters are allowed and nothing is trimmed or case-folded: the
+    password is checked exactly as typed (ASVS 5.0 6.2.5, 6.2.8).
+    """
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=NEW_PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=f"Use between {NEW_PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters.",
+            ),
+        ],
+    )
+    confirm_new_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords are not the same.")],
+    )
+    submit = SubmitField("Change password")
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError("The new password must be different from the current one.")

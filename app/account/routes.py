@@ -1,6 +1,6 @@
 """The devices page: where this account is signed in, and signing any of it out."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -8,14 +8,18 @@ from werkzeug.wrappers import Response
 from app.account import bp
 from app.account.forms import EndSessionForm, SignOutOthersForm
 from app.account.presenters import session_label
-from app.auth.reauth import ask_for_password
+from app.auth.cookies import set_session_cookie
+from app.auth.reauth import ask_for_password, recently_authenticated
 from app.auth.routes import end_this_session
+from app.auth.throttle import password_attempts_limited
 from app.extensions import db
 from app.models import EndReason
 from app.services import clock, session_service, user_service
 from app.services.errors import SessionNotFound
+from app.services.request_details import sign_in_details
 
 NO_SUCH_SESSION = "That session does not exist or is already signed out."
+WRONG_PASSWORD = "That password is not correct, so no sessions were signed out."
 
 
 @bp.get("/")
@@ -28,14 +32,14 @@ def index() -> Response:
 @login_required
 def devices() -> str:
     """List where this account is signed in, this device first."""
+    return _devices_page(SignOutOthersForm())
+
+
+def _devices_page(others_form: SignOutOthersForm) -> str:
     sessions = session_service().list_active(current_user.id)
     sessions.sort(key=lambda row: row.id != current_user.session_id)  # stable: keeps recency order
     return render_template(
-        "account/devices.html",
-        sessions=sessions,
-        now=clock().now(),
-        end_form=EndSessionForm(),
-        others_form=SignOutOthersForm(),
+        "account/devices.html", sessions=sessions, now=clock().now(), others_form=others_form
     )
 
 
@@ -48,12 +52,12 @@ def end_session(session_id: str) -> Response:
         return redirect(url_for("account.devices"))
     if session_id == str(current_user.session_id):
         return end_this_session()
-    sessions = session_service()
-    if not sessions.recently_authenticated(current_user._get_current_object()):
-        return ask_for_password(return_to="account.devices")
+    if not recently_authenticated():
+        return ask_for_password(url_for("account.devices"))
     try:
-        ended = sessions.end(
-            session_id, owner_id=current_user.id, reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id
+        ended = session_service().end(
+            session_id, owner_id=current_user.id, reason=EndReason.REVOKED_BY_USER,
+            ended_by=current_user.id, context=sign_in_details(request),
         )
     except SessionNotFound:
         raise NotFound(NO_SUCH_SESSION) from None
@@ -64,22 +68,26 @@ def end_session(session_id: str) -> Response:
 
 @bp.post("/devices/sign-out-others")
 @login_required
-def end_other_sessions() -> Response:
+@password_attempts_limited(_devices_page, SignOutOthersForm)
+def end_other_sessions() -> Response | str:
     """Sign out every session but this one, after checking the password."""
     form = SignOutOthersForm()
     if not form.validate_on_submit():
-        flash("Enter your password to sign out your other sessions.", "warning")
-        return redirect(url_for("account.devices"))
+        return _devices_page(form)
     if not user_service().check_password(current_user.id, form.password.data):
-        flash("That password is not correct, so no sessions were signed out.", "error")
-        return redirect(url_for("account.devices"))
+        form.password.errors.append(WRONG_PASSWORD)
+        return _devices_page(form)
     sessions = session_service()
-    sessions.record_authentication(current_user.session_id)
     count = sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
-        reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id,
+        reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id, context=sign_in_details(request),
     )
+    # Entering the password was a re-authentication: a new token and a fresh window.
+    sessions.record_authentication(current_user.session_id)
+    token = sessions.rotate_token(current_user.session_id)
     db.session.commit()
     flash(f"Signed out {count} other session{'s' if count != 1 else ''}." if count
           else "There were no other sessions to sign out.", "success")
-    return redirect(url_for("account.devices"))
+    response = redirect(url_for("account.devices"))
+    set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
+    return response

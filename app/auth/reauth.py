@@ -14,24 +14,33 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def ask_for_password(return_to: str) -> Response:
-    """Send the user to confirm their password, then back to the page ``return_to``."""
-    flash("Please confirm your password to continue.", "info")
-    return redirect(url_for("auth.confirm_password", next=url_for(return_to)))
+def recently_authenticated() -> bool:
+    return session_service().recently_authenticated(current_user._get_current_object())
 
 
-def recent_authentication_required(return_to: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
-    """Send the user to confirm their password first, then back to ``return_to``.
+def ask_for_password(next_url: str) -> Response:
+    """Send the user to confirm their password, then back to ``next_url``.
 
     The POST itself is not replayed afterwards: the user presses the button
     again, on a page that now shows what it will do.
+    """
+    flash("Please confirm your password to continue.", "info")
+    return redirect(url_for("auth.confirm_password", next=next_url))
+
+
+def recent_authentication_required(
+    return_to: Callable[..., str],
+) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+    """Ask for the password first unless it was entered within the window.
+
+    ``return_to`` gets the view's URL arguments and gives the page to come back to.
     """
 
     def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            if not session_service().recently_authenticated(current_user._get_current_object()):
-                return ask_for_password(return_to)
+            if not recently_authenticated():
+                return ask_for_password(return_to(**kwargs))
             return view(*args, **kwargs)
 
         return wrapped

@@ -9,6 +9,7 @@ from app.auth import bp
 from app.auth.cookies import clear_session_cookie, set_session_cookie
 from app.auth.forms import ConfirmPasswordForm, SignInForm, SignOutForm
 from app.auth.redirects import safe_next
+from app.auth.throttle import password_attempts_limited, submitted_email
 from app.extensions import db
 from app.models import EndReason
 from app.services import session_service, user_service
@@ -19,6 +20,7 @@ SIGN_IN_FAILED = "The email or password is incorrect."
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@password_attempts_limited("auth/sign_in.html", SignInForm, account=submitted_email)
 def sign_in() -> Response | str:
     """Show the sign-in form; on valid credentials start a new session."""
     form = SignInForm(next=request.args.get("next"))
@@ -72,14 +74,19 @@ def end_this_session() -> Response:
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @login_required
+@password_attempts_limited("auth/confirm_password.html", ConfirmPasswordForm)
 def confirm_password() -> Response | str:
     """Ask for the password before a sensitive action; a correct one counts for a few minutes."""
     form = ConfirmPasswordForm(next=request.args.get("next"))
     if form.validate_on_submit():
         if user_service().check_password(current_user.id, form.password.data):
-            session_service().record_authentication(current_user.session_id)
+            sessions = session_service()
+            sessions.record_authentication(current_user.session_id)
+            token = sessions.rotate_token(current_user.session_id)  # a new token at re-authentication
             db.session.commit()
-            return redirect(safe_next(form.next.data) or url_for("account.devices"))
+            response = redirect(safe_next(form.next.data) or url_for("account.devices"))
+            set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
+            return response
         form.password.errors.append("That password is not correct.")
     return render_template("auth/confirm_password.html", form=form)
 

@@ -13,6 +13,10 @@ class InvalidCredentials(DoormanError):
     """The email or the password is wrong (deliberately not saying which)."""
 
 
+class IncorrectPassword(DoormanError):
+    """The password given as the current one is not the account's password."""
+
+
 class UserNotFound(DoormanError):
     """No account has that email."""
 

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, delete, select, upda
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
-from app.models import EndReason, EventType, User, UserSession
+from app.models import ActorKind, EndReason, EventType, User, UserSession
 from app.models.user_session import USER_AGENT_MAX_LENGTH
 from app.services.audit import AuditService, Snapshot
 from app.services.errors import SessionNotFound
@@ -175,6 +175,24 @@ class SessionService:
             update(UserSession).where(UserSession.id == session_id).values(authenticated_at=self._clock.now())
         )
 
+    def rotate_token(self, session_id: uuid.UUID) -> str:
+        """Give an active session a new token and return it; the old token stops working.
+
+        Called when the user proves who they are again (ASVS 5.0 7.2.4), so a
+        token that leaked before the re-authentication is worth nothing after it.
+        """
+        token = new_token()
+        rotated = self._db.scalars(
+            update(UserSession)
+            .where(UserSession.id == session_id, self._active(self._clock.now()))
+            .values(session_token_hash=hash_token(token))
+            .returning(UserSession.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if rotated is None:
+            raise SessionNotFound(str(session_id))
+        return token
+
     def why_not_active(self, token: str) -> str:
         """Why a token resolves to nothing: an EndReason value, "expired" or "unknown".
 
@@ -313,17 +331,27 @@ class SessionService:
         staff_reason: str | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> int:
-        """End every active session of the user except ``keep_session_id``; one event for the batch."""
+        """End every active session of the user except ``keep_session_id``; one event for the batch.
+
+        Two devices that press "sign out all other sessions" at the same moment
+        must not end each other: the user row lock makes the second wait for the
+        first, and the second then finds its own session ended and ends nothing.
+        """
+        now = self._clock.now()
+        self._lock_user(user_id)
+        keeper_active = self._db.scalar(
+            select(UserSession.id).where(
+                UserSession.id == keep_session_id, UserSession.user_id == user_id, self._active(now)
+            )
+        )
+        if keeper_active is None:
+            return 0
         ending = Ending.of(
             user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
             staff_reason=staff_reason, context=context,
         )
         ended = self._end_where(
-            and_(
-                UserSession.user_id == user_id,
-                UserSession.id != keep_session_id,
-                self._active(self._clock.now()),
-            ),
+            and_(UserSession.user_id == user_id, UserSession.id != keep_session_id, self._active(now)),
             reason=reason,
             ended_by=ended_by,
         )
@@ -356,6 +384,19 @@ class SessionService:
         if ended:
             self._events.ended_batch(EventType.ALL_SESSIONS_REVOKED, user_id, ending, ended, Snapshot.of(context))
         return len(ended)
+
+    def end_everyone(self, *, reason: str) -> int:
+        """End every active session of every user (an operator's emergency brake).
+
+        Account by account, so each one's activity records it as a system action.
+        """
+        user_ids = self._db.scalars(
+            select(UserSession.user_id).where(self._active(self._clock.now())).distinct()
+        ).all()
+        return sum(
+            self.end_all(user_id, reason=reason, ended_by=None, actor_kind=ActorKind.SYSTEM)
+            for user_id in user_ids
+        )
 
     def _end_where(
         self, condition: ColumnElement[bool], *, reason: str, ended_by: int | None

@@ -1,4 +1,4 @@
-"""Accounts: creating them, changing roles, checking passwords."""
+"""Accounts: creating them, changing roles and passwords, disabling them, checking passwords."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import ROLES, ActorKind, EventType, User
+from app.models import ROLES, ActorKind, EndReason, EventType, User
 from app.services.audit import AuditService, Snapshot
-from app.services.errors import EmailTaken, InvalidCredentials, InvalidRole, UserNotFound
+from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredentials, InvalidRole, UserNotFound
 from app.services.passwords import Passwords
+from app.services.sessions import SessionService
 
 
 def normalize_email(email: str) -> str:
@@ -17,10 +18,11 @@ def normalize_email(email: str) -> str:
 
 
 class UserService:
-    def __init__(self, db: Session, *, passwords: Passwords, audit: AuditService) -> None:
+    def __init__(self, db: Session, *, passwords: Passwords, audit: AuditService, sessions: SessionService) -> None:
         self._db = db
         self._passwords = passwords
         self._audit = audit
+        self._sessions = sessions
 
     def find_by_email(self, email: str) -> User | None:
         return self._db.scalar(select(User).where(User.email == normalize_email(email)))
@@ -89,3 +91,38 @@ class UserService:
             actor_kind=ActorKind.USER,
             where=Snapshot.of(attempt),
         )
+
+    def change_password(
+        self, user_id: int, current: str, new: str, *, context: Mapping[str, Any] | None = None
+    ) -> User:
+        """Replace the password, or raise IncorrectPassword if ``current`` is not it.
+
+        The one place a password changes. Ending the other sessions is the
+        caller's next step, because only the caller knows which session to keep.
+        """
+        # The row lock makes two concurrent changes take turns: the second one
+        # then checks its "current" password against the first one's result.
+        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is None or not user.is_active or not self._passwords.verify(user.password_hash, current):
+            raise IncorrectPassword()
+        user.password_hash = self._passwords.hash(new)
+        self._db.flush()
+        self._audit.record(
+            EventType.PASSWORD_CHANGED, subject_id=user.id, actor_kind=ActorKind.USER, actor_id=user.id,
+            where=Snapshot.of(context),
+        )
+        return user
+
+    def disable(self, user_id: int) -> int:
+        """Disable the account and end every session it has (ASVS 5.0 7.4.2).
+
+        Both happen in the caller's transaction, so there is no moment when the
+        account is disabled but a session of it still works. Returns how many
+        sessions were ended.
+        """
+        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is None:
+            raise UserNotFound(str(user_id))
+        user.is_active = False
+        self._db.flush()
+        return self._sessions.end_all(user.id, reason=EndReason.ACCOUNT_DISABLED, ended_by=None)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response
 
+from app.auth.reauth import recent_authentication_required
 from app.errors import http_error
 from app.extensions import db
 from app.services import support_service
@@ -45,6 +46,10 @@ def _page() -> int:
     return request.args.get("page", 1, type=int)
 
 
+def _back_to_account(user_id: int, **_: object) -> str:
+    return url_for("support.user", user_id=user_id)
+
+
 @bp.get("/")
 @staff_required(Permission.VIEW_ACCOUNTS)
 def search() -> str:
@@ -75,6 +80,7 @@ def user(user_id: int) -> str:
 
 @bp.post("/users/<int:user_id>/sessions/<uuid:session_id>/sign-out")
 @staff_required(Permission.END_SESSIONS)
+@recent_authentication_required(_back_to_account)
 def end_session(user_id: int, session_id: uuid.UUID) -> Response:
     """Sign out one of the account's sessions, with a reason."""
     service = support_service()
@@ -96,6 +102,7 @@ def end_session(user_id: int, session_id: uuid.UUID) -> Response:
 
 @bp.post("/users/<int:user_id>/sign-out-all")
 @staff_required(Permission.END_SESSIONS)
+@recent_authentication_required(_back_to_account)
 def end_all_sessions(user_id: int) -> Response:
     """Sign out every session of the account, with a reason."""
     service = support_service()

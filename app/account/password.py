@@ -1,0 +1,56 @@
+"""Changing the password: the other sessions end, this one gets a new token."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.account import bp
+from app.account.forms import ChangePasswordForm
+from app.auth.cookies import set_session_cookie
+from app.auth.throttle import password_attempts_limited
+from app.extensions import db
+from app.models import EndReason
+from app.services import session_service, user_service
+from app.services.errors import IncorrectPassword
+from app.services.request_details import sign_in_details
+
+TEMPLATE = "account/password.html"
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@password_attempts_limited(TEMPLATE, ChangePasswordForm)
+def change_password() -> Response | str:
+    """Ask for the current password and a new one; on success sign out every other session."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template(TEMPLATE, form=form)
+    try:
+        user_service().change_password(
+            current_user.id, form.current_password.data, form.new_password.data,
+            context=sign_in_details(request),
+        )
+    except IncorrectPassword:
+        form.current_password.errors.append("That is not your current password.")
+        return render_template(TEMPLATE, form=form)
+    sessions = session_service()
+    ended = sessions.end_others(
+        current_user.id, keep_session_id=current_user.session_id,
+        reason=EndReason.PASSWORD_CHANGED, ended_by=current_user.id,
+    )
+    # Typing the current password was a re-authentication: new token, fresh window.
+    sessions.record_authentication(current_user.session_id)
+    token = sessions.rotate_token(current_user.session_id)
+    db.session.commit()
+    flash(password_changed_message(ended), "success")
+    response = redirect(url_for("account.devices"))
+    set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
+    return response
+
+
+def password_changed_message(other_sessions_ended: int) -> str:
+    if other_sessions_ended == 0:
+        return "Your password was changed. No other device was signed in."
+    if other_sessions_ended == 1:
+        return "Your password was changed, and 1 other session was signed out."
+    return f"Your password was changed, and {other_sessions_ended} other sessions were signed out."

@@ -1,0 +1,183 @@
+"""Password guessing is rate limited per IP and per account (ASVS 5.0 6.1.1, 6.3.1; 4.0.3 2.2.1)."""
+
+import socket
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from app import create_app
+from app.config import ConfigurationError
+from app.extensions import db
+from app.models import UserSession
+from tests.conftest import PASSWORD, base_config
+
+pytestmark = pytest.mark.config(
+    PASSWORD_ATTEMPTS_PER_ACCOUNT="3 per 15 minutes", PASSWORD_ATTEMPTS_PER_IP="1000 per minute"
+)
+REDIS_URL = "redis://127.0.0.1:6379/3"
+LOCKED_OUT = "Too many wrong passwords."
+
+
+def sign_in(client, email, password=PASSWORD, ip="203.0.113.1"):
+    return client.post("/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": ip})
+
+
+def session_count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(UserSession))
+
+
+def test_v6_3_1_wrong_passwords_for_one_account_are_limited_whatever_the_ip(app, client, make_user):
+    user = make_user()
+    for n in range(3):
+        assert sign_in(client, user.email, "wrong", ip=f"198.51.100.{n}").status_code == 200
+
+    response = sign_in(client, user.email.upper(), PASSWORD, ip="192.0.2.77")  # even the right password
+
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert LOCKED_OUT in page and "please wait 15 minutes" in page
+    assert 'name="email"' in page and user.email.upper() in page  # the sign-in form, still filled in
+    assert 800 < int(response.headers["Retry-After"]) <= 901
+    assert client.get_cookie(app.config["SESSION_TOKEN_COOKIE"]) is None
+    assert session_count(app) == 0
+    assert client.get("/sign-in").status_code == 200  # looking at the form is never limited
+
+
+def test_other_accounts_are_not_affected(app, client, make_user):
+    victim, other = make_user(), make_user()
+    for _ in range(3):
+        sign_in(client, victim.email, "wrong")
+    assert sign_in(client, other.email).status_code == 302
+
+
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_IP="3 per minute", PASSWORD_ATTEMPTS_PER_ACCOUNT="1000 per minute")
+def test_v6_3_1_wrong_passwords_from_one_ip_are_limited_across_accounts(app, client, make_user):
+    users = [make_user() for _ in range(4)]
+    for user in users[:3]:
+        assert sign_in(client, user.email, "wrong", ip="198.51.100.9").status_code == 200
+
+    assert sign_in(client, users[3].email, ip="198.51.100.9").status_code == 429
+    assert sign_in(client, users[3].email, ip="198.51.100.10").status_code == 302
+
+
+def test_right_passwords_do_not_count(app, make_user):
+    user = make_user()
+    for _ in range(5):
+        assert sign_in(app.test_client(), user.email).status_code == 302
+
+
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_ACCOUNT="2 per 2 seconds")
+def test_the_owner_is_not_locked_out_for_good_and_refusals_do_not_extend_the_lock(app, client, make_user):
+    """The one test that sleeps: the limiter counts with the wall clock."""
+    user = make_user()
+    started = time.monotonic()
+    for _ in range(2):
+        sign_in(client, user.email, "wrong")
+    for _ in range(5):  # an attacker keeps hammering: refused, and not counted
+        assert sign_in(client, user.email, "wrong").status_code == 429
+
+    time.sleep(max(0.0, 2.2 - (time.monotonic() - started)))
+
+    assert sign_in(client, user.email).status_code == 302
+
+
+def test_confirm_password_and_sign_in_share_the_accounts_budget(app, client, signed_in):
+    for _ in range(3):
+        assert client.post("/confirm-password", data={"password": "wrong"}).status_code == 200
+
+    refused = client.post("/confirm-password", data={"password": PASSWORD})
+    assert refused.status_code == 429
+    assert LOCKED_OUT in refused.get_data(as_text=True) and "Confirm it’s you" in refused.get_data(as_text=True)
+    assert sign_in(app.test_client(), signed_in.email, ip="192.0.2.1").status_code == 429
+
+
+def test_confirm_password_counts_against_the_signed_in_account_not_a_posted_email(app, client, signed_in, make_user):
+    other = make_user()
+    for _ in range(3):
+        client.post("/confirm-password", data={"password": "wrong", "email": other.email})
+    assert client.post("/confirm-password", data={"password": PASSWORD}).status_code == 429
+    assert sign_in(app.test_client(), other.email).status_code == 302
+
+
+def test_change_password_is_limited_too(app, client, signed_in):
+    data = {"current_password": "wrong", "new_password": "n" * 12, "confirm_new_password": "n" * 12}
+    for _ in range(3):
+        assert client.post("/account/password", data=data).status_code == 200
+
+    refused = client.post("/account/password", data={**data, "current_password": PASSWORD})
+
+    assert refused.status_code == 429
+    assert LOCKED_OUT in refused.get_data(as_text=True) and "Change your password" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
+
+
+def test_rate_settings_are_checked_at_start_up(database_url):
+    with pytest.raises(ConfigurationError, match="PASSWORD_ATTEMPTS_PER_ACCOUNT"):
+        create_app(base_config(database_url, PASSWORD_ATTEMPTS_PER_ACCOUNT="ten a day"))
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def redis_db():
+    if not redis_reachable():
+        pytest.skip("no Redis at 127.0.0.1:6379, so the shared-storage path cannot be tried")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+
+    def ours():
+        return list(client.scan_iter("*doorman*"))
+
+    if ours():
+        client.delete(*ours())
+    yield client, ours
+    if ours():
+        client.delete(*ours())
+    client.close()
+
+
+@pytest.mark.config(RATELIMIT_STORAGE_URI=REDIS_URL)
+def test_counts_live_in_redis_and_are_shared_by_every_process(app, database_url, client, make_user, redis_db):
+    _, our_keys = redis_db
+    user = make_user("counted@example.com")
+    for _ in range(3):
+        sign_in(client, user.email, "wrong")
+
+    assert our_keys(), "the counts should be in Redis"
+    assert not any(b"counted" in key for key in our_keys())  # keys hold a hash, not the email
+    # Another process (here: another app on the same Redis) sees the same counts.
+    second_process = create_app(base_config(
+        database_url, RATELIMIT_STORAGE_URI=REDIS_URL,
+        PASSWORD_ATTEMPTS_PER_ACCOUNT="3 per 15 minutes", PASSWORD_ATTEMPTS_PER_IP="1000 per minute",
+    ))
+    assert sign_in(second_process.test_client(), user.email).status_code == 429
+    with second_process.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.config(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+def test_when_redis_is_down_each_process_still_counts_in_memory(app, client, make_user):
+    user = make_user()
+    assert sign_in(client, user.email).status_code == 302  # sign-in keeps working
+    for _ in range(3):
+        assert sign_in(app.test_client(), user.email, "wrong").status_code == 200
+    assert sign_in(app.test_client(), user.email).status_code == 429
+
+
+def test_defaults_are_generous_for_people_and_small_for_guessers():
+    from app.config import load_config
+
+    config = load_config({"SECRET_KEY": "k" * 64}, "/srv/instance")
+    assert config["PASSWORD_ATTEMPTS_PER_ACCOUNT"] == "10 per 15 minutes"
+    assert config["PASSWORD_ATTEMPTS_PER_IP"] == "20 per minute; 200 per hour"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
