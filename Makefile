@@ -1,4 +1,5 @@
-# Doorman: `make run` to try it, `make test` to check it. Needs Python 3.11+ and make.
+# Doorman: `make run` to try it, `make test` to check it, `make bench` to measure it
+# (bench/README.md). Needs Python 3.11+ and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,6 +26,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL rows need BENCH_DATABASE_URL (a database it may create schemas in);
+# BENCH_ARGS=--quick for a short run.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
