@@ -4,14 +4,17 @@
 returns the email), the cookie resolved against the database on every request.
 (b) Flask's signed cookie with Flask-Login's defaults and no database
 (``bench/stateless_wsgi.py`` says exactly what it does).
-Both run under the same gunicorn settings and are loaded in alternating
-rounds in the same run, so a noisy neighbour hits both alike; the ratio is
+Two references split the difference: Doorman with no query at all, and
+Doorman sending only ``SELECT 1`` (``create_reference_app``).
+All run under the same gunicorn settings and are loaded in turn, in rounds
+whose order alternates, so a noisy neighbour hits them alike; each ratio is
 the median of the per-round ratios.
 """
 
 from bench.databases import SECRET_KEY, Database, app_config, bench_app, scratch_database
 from bench.report import Row, median, ms, ratio_row
-from bench.servers import GUNICORN_SETTINGS, Load, get, gunicorn, load_generator, run_load
+from bench.servers import GUNICORN_SETTINGS, WORKERS, Load, get, gunicorn, load_generator, run_load
+from bench.doorman_wsgi import REFERENCE_LOOKUPS
 from bench.stateless_wsgi import BENCH_EMAIL
 
 NAME = "1 request path"
@@ -58,41 +61,56 @@ def _check(url: str, headers: dict[str, str], email: str) -> None:
         raise RuntimeError(f"{url} answered {status} {body[:200]!r}, not the signed-in page")
 
 
-def run(backend: str, *, seconds: float = 5.0, rounds: int = 3, connections: int = 4,
-        generator: str | None = None) -> list[Row]:
+def run(backend: str, *, seconds: float = 3.0, rounds: int = 5, connections: int = 4,
+        generator: str | None = None, references: bool = True, workers: int = WORKERS,
+        warmup: float = 1.0) -> list[Row]:
     generator = generator or load_generator()
     with scratch_database(backend, "request_path") as database:
         doorman_cookie, email = doorman_session(database)
         doorman_env = {key: str(value) for key, value in app_config(database.url).items()}
-        with gunicorn((DOORMAN_APP, doorman_env), (BASELINE_APP, {"SECRET_KEY": SECRET_KEY})) as urls:
-            doorman_url, baseline_url = urls
-            targets = {
-                "a": (doorman_url + PAGE, {"Cookie": doorman_cookie}),
-                "b": (baseline_url + PAGE, {"Cookie": baseline_cookie(baseline_url)}),
-            }
+        apps = {"a": DOORMAN_APP, "b": BASELINE_APP}
+        if references:
+            apps |= {f"a-{lookup}": f"bench.doorman_wsgi:create_reference_app({lookup!r})"
+                     for lookup in REFERENCE_LOOKUPS}
+        env = {**doorman_env, "BENCH_TOKEN": doorman_cookie.partition("=")[2]}
+        with gunicorn(*((spec, env) for spec in apps.values()), workers=workers) as urls:
+            base_urls = dict(zip(apps, urls))
+            cookie = baseline_cookie(base_urls["b"])
+            targets = {which: (url + PAGE, {"Cookie": cookie if which == "b" else doorman_cookie})
+                       for which, url in base_urls.items()}
             for url, headers in targets.values():
                 _check(url, headers, email)
-                run_load(url, headers, seconds=min(seconds, 1.0), connections=connections, generator=generator)
-            loads: dict[str, list[Load]] = {"a": [], "b": []}
+                if warmup:  # the workers' pools, caches and prepared statements
+                    run_load(url, headers, seconds=warmup, connections=connections, generator=generator)
+            loads: dict[str, list[Load]] = {which: [] for which in targets}
+            order = list(targets)
             for round_number in range(rounds):
-                # Alternate which goes first, so neither always gets the warmer machine.
-                for which in ("a", "b") if round_number % 2 == 0 else ("b", "a"):
+                # Alternate the order, so no one always gets the warmer machine.
+                for which in order if round_number % 2 == 0 else reversed(order):
                     url, headers = targets[which]
                     loads[which].append(run_load(url, headers, seconds=seconds, connections=connections,
                                                  generator=generator))
             for url, headers in targets.values():
                 _check(url, headers, email)  # still signed in: the numbers were of the real page
 
-    ratio = median(a.per_second / b.per_second for a, b in zip(loads["a"], loads["b"]) if b.per_second)
-    return [
+    def ratio(which: str) -> float:
+        return median(x.per_second / y.per_second for x, y in zip(loads[which], loads["b"]) if y.per_second)
+
+    rows = [
         _load_row(backend, "a: Doorman database sessions", loads["a"]),
         _load_row(backend, "b: stateless signed cookie", loads["b"]),
-        ratio_row(NAME, backend, "a/b requests per second", ratio, at_least=FLOOR),
+        ratio_row(NAME, backend, "a/b requests per second", ratio("a"), at_least=FLOOR),
     ]
+    if references:
+        rows += [
+            ratio_row(NAME, backend, "reference: Doorman with no query at all, /b", ratio("a-none")),
+            ratio_row(NAME, backend, "reference: Doorman sending only SELECT 1, /b", ratio("a-select_one")),
+        ]
+    return rows
 
 
 def describe(generator: str | None = None, connections: int = 4) -> str:
-    return (f"gunicorn {' '.join(GUNICORN_SETTINGS)} for both apps; load from "
+    return (f"gunicorn --workers {WORKERS} {' '.join(GUNICORN_SETTINGS)} for every app; load from "
             f"{generator or load_generator()} with {connections} connections on 127.0.0.1")
 
 

@@ -27,9 +27,10 @@ from bench.report import percentile
 ROOT = Path(__file__).resolve().parent.parent
 WRK_REPORT = Path(__file__).resolve().parent / "wrk_report.lua"
 
-# The same for both apps, so only the session differs: one process per core,
+# The same for every app, so only the session differs: one process per core,
 # each serving one request at a time (gunicorn's default sync worker).
-GUNICORN_SETTINGS = ("--workers", "2", "--worker-class", "sync")
+WORKERS = 2
+GUNICORN_SETTINGS = ("--worker-class", "sync")
 # gunicorn 25.1+ opens a control socket at one fixed path per user, which two
 # servers at once (or anyone else's gunicorn) would fight over.
 _NO_CONTROL_SOCKET = ("--no-control-socket",) if tuple(
@@ -43,7 +44,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(*apps: tuple[str, dict[str, str]], startup_timeout: float = 30.0) -> Iterator[list[str]]:
+def gunicorn(*apps: tuple[str, dict[str, str]], workers: int = WORKERS,
+             startup_timeout: float = 30.0) -> Iterator[list[str]]:
     """Serve each (app spec, environment) on a free loopback port; yields their base URLs.
 
     The servers start together (each takes a second or two to import the app)
@@ -56,7 +58,8 @@ def gunicorn(*apps: tuple[str, dict[str, str]], startup_timeout: float = 30.0) -
             port = free_port()
             log = stack.enter_context(tempfile.TemporaryFile(mode="w+"))
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_SETTINGS,
+                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                 *GUNICORN_SETTINGS,
                  *_NO_CONTROL_SOCKET, "--log-level", "warning", "--chdir", str(ROOT), app_spec],
                 env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
             )
