@@ -89,7 +89,8 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
     per_request = len(inside) / requests
     return [
         Row(NAME, backend, f"authenticated request inside the {TOUCH_INTERVAL} s touch interval",
-            f"{per_request:g} statement(s), {len(inside_writes) / requests:g} writes",
+            f"{per_request:g} statement{'' if per_request == 1 else 's'}, "
+            f"{len(inside_writes) / requests:g} writes",
             {"statements": per_request, "writes": len(inside_writes) / requests},
             "1 statement, 0 writes", per_request == 1 and not inside_writes),
         Row(NAME, backend, "first request after the touch interval",

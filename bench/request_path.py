@@ -11,10 +11,13 @@ whose order alternates, so a noisy neighbour hits them alike; each ratio is
 the median of the per-round ratios.
 """
 
+import http.client
+
+from app.extensions import db
 from bench.databases import SECRET_KEY, Database, app_config, bench_app, scratch_database
+from bench.doorman_wsgi import REFERENCE_LOOKUPS
 from bench.report import Row, median, ms, ratio_row
 from bench.servers import GUNICORN_SETTINGS, WORKERS, Load, get, gunicorn, load_generator, run_load
-from bench.doorman_wsgi import REFERENCE_LOOKUPS
 from bench.stateless_wsgi import BENCH_EMAIL
 
 NAME = "1 request path"
@@ -28,8 +31,6 @@ def doorman_session(database: Database) -> tuple[str, str]:
     """A signed-in Doorman session made through the services: (cookie header, email)."""
     app = bench_app(database)
     with app.app_context():
-        from app.extensions import db
-
         user = app.extensions["doorman.users"].create(BENCH_EMAIL, "bench password, never typed")
         new = app.extensions["doorman.sessions"].create(user, user_agent="wrk", ip_address="127.0.0.1")
         db.session.commit()
@@ -39,8 +40,7 @@ def doorman_session(database: Database) -> tuple[str, str]:
 
 
 def baseline_cookie(base_url: str) -> str:
-    import http.client
-
+    """Sign in to the baseline app; its Set-Cookie is the whole session."""
     host, _, port = base_url.removeprefix("http://").partition(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=5)
     try:
@@ -61,7 +61,7 @@ def _check(url: str, headers: dict[str, str], email: str) -> None:
         raise RuntimeError(f"{url} answered {status} {body[:200]!r}, not the signed-in page")
 
 
-def run(backend: str, *, seconds: float = 3.0, rounds: int = 5, connections: int = 4,
+def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int = 4,
         generator: str | None = None, references: bool = True, workers: int = WORKERS,
         warmup: float = 1.0) -> list[Row]:
     generator = generator or load_generator()

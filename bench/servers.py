@@ -154,8 +154,8 @@ def _run_python(url: str, headers: dict[str, str], *, seconds: float, connection
                 max_requests: int = 1_000_000) -> Load:
     """The fallback: one thread per connection, keep-alive when the server allows it.
 
-    Much slower than wrk (it shares the GIL and the two cores with nothing
-    but itself), so its numbers only compare with each other.
+    Much slower than wrk (every request is Python, under one GIL, on the
+    cores the servers need), so its numbers only compare with each other.
     """
     host_port, _, path = url.removeprefix("http://").partition("/")
     host, _, port = host_port.partition(":")

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from app.config import database_uri
 from app.extensions import db
@@ -29,7 +29,7 @@ CHUNK = 1_000_000
 SESSIONS_PER_USER = 5  # the default session limit
 
 
-def run(backend: str = "postgresql", *, sizes: tuple[int, ...] = SIZES, lookups: int = 3000,
+def run(backend: str = "postgresql", *, sizes: tuple[int, ...] = SIZES, lookups: int = 5000,
         seed: int = 6) -> list[Row]:
     rng = random.Random(seed)
     with ExitStack() as stack:
@@ -85,7 +85,7 @@ def _load(database: Database, size: int) -> tuple[float, str]:
     return time.perf_counter() - start, footprint
 
 
-def _footprint(engine) -> str:  # type: ignore[no-untyped-def]
+def _footprint(engine: Engine) -> str:
     if engine.dialect.name != "postgresql":
         return "SQLite"
     with engine.connect() as conn:
