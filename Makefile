@@ -1,4 +1,5 @@
-# Doorman: `make run` to try it, `make test` to check it. Needs Python 3.11+ and make.
+# Doorman: `make run` to try it, `make test` to check it, `make bench` to measure it
+# (bench/README.md). Needs Python 3.11+ and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test screenshots clean
+.PHONY: install run test screenshots bench clean
 
 install: $(STAMP)
 
@@ -28,6 +29,11 @@ test: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python docs/screenshots.py
+
+# PostgreSQL rows need BENCH_DATABASE_URL (a database it may create schemas in);
+# BENCH_ARGS=--quick for a short run.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

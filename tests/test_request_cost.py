@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.extensions import db
 from tests.conftest import is_write, recorded_statements
 
 
@@ -44,3 +45,11 @@ def test_a_malformed_cookie_is_refused_without_a_query(app, client):
     with recorded_statements(app) as statements:
         client.get("/sign-in")
     assert statements == []
+
+
+def test_resolving_leaves_the_request_orm_session_without_a_transaction(app, client, signed_in):
+    """The lookup runs on a connection of its own: no BEGIN (and ROLLBACK) just to know who is signed in."""
+    token = client.get_cookie(app.config["SESSION_TOKEN_COOKIE"]).value
+    with app.app_context():
+        assert app.extensions["doorman.sessions"].resolve(token).email == signed_in.email
+        assert not db.session().in_transaction()

@@ -1,0 +1,70 @@
+"""Doorman as gunicorn serves it, plus the smallest page that needs a signed-in session.
+
+``gunicorn 'bench.doorman_wsgi:create_bench_app()'`` with the usual environment
+(DATABASE_URL, SECRET_KEY, DOORMAN_ENV). The page is registered here, not in
+the app: it exists only so the request-path benchmark measures the session
+and nothing else a real page would render.
+
+``create_reference_app`` serves the same app with its session lookup swapped
+for something cheaper, to split what a request costs into Doorman's own work,
+a database round trip as such, and the lookup itself.
+"""
+
+import os
+from typing import Any
+
+from flask import Blueprint, Flask
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+
+whoami_bp = Blueprint("bench", __name__, url_prefix="/bench")
+
+REFERENCE_LOOKUPS = ("none", "select_one")
+
+
+@whoami_bp.get("/whoami")
+@login_required
+def whoami() -> str:
+    """The signed-in account's email, as plain as a page gets."""
+    return current_user.email
+
+
+def create_bench_app(config: dict[str, Any] | None = None) -> Flask:
+    app = create_app(config)
+    app.register_blueprint(whoami_bp)
+    return app
+
+
+def create_reference_app(lookup: str) -> Flask:
+    """Doorman whose ``resolve`` answers BENCH_TOKEN's session, looked up once at start.
+
+    ``lookup="none"``: no query at all per request (what the app costs
+    around the lookup). ``lookup="select_one"``: ``SELECT 1`` on a pooled
+    connection per request, the way ``resolve`` sends its query (the least
+    any session checked against the database can cost). Never for serving
+    anyone: every cookie gets the same session.
+    """
+    if lookup not in REFERENCE_LOOKUPS:
+        raise ValueError(f"lookup must be one of {REFERENCE_LOOKUPS}")
+    app = create_bench_app()
+    sessions = app.extensions["doorman.sessions"]
+    with app.app_context():
+        signed_in = sessions.resolve(os.environ["BENCH_TOKEN"])
+        engine = db.engine
+    if signed_in is None:
+        raise RuntimeError("BENCH_TOKEN does not open a session")
+    select_one = text("SELECT 1")
+
+    def resolve(token: str) -> Any:
+        if lookup == "select_one":
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                connection.execute(select_one).first()
+        return signed_in
+
+    sessions.resolve = resolve  # this instance only; the class is untouched
+    return app

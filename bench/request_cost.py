@@ -1,0 +1,104 @@
+"""Benchmark 2: the SQL an authenticated request sends, counted on the engine.
+
+Inside the touch interval a request should cost one SELECT and no write;
+the first request after it adds the one UPDATE that records activity. The
+stateless baseline sends none, having no database. tests/test_request_cost.py
+asserts the same on every test run; this prints it next to the timings.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask
+from sqlalchemy import event
+
+from app.extensions import db
+from bench.databases import app_config, scratch_database
+from bench.doorman_wsgi import create_bench_app
+from bench.report import Row
+
+NAME = "2 per-request work"
+TOUCH_INTERVAL = 60
+
+
+class MovableClock:
+    """The benchmark decides what time it is, so the touch interval can be stepped over."""
+
+    def __init__(self) -> None:
+        self._now = datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+
+@contextmanager
+def recorded_statements(app: Flask) -> Iterator[list[str]]:
+    """Every statement the app's engine sends to the database while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def is_write(statement: str) -> bool:
+    return re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE) is not None
+
+
+def run(backend: str, *, requests: int = 20) -> list[Row]:
+    clock = MovableClock()
+    with scratch_database(backend, "request_cost") as database:
+        app = create_bench_app(app_config(database.url, CLOCK=clock, SESSION_TOUCH_INTERVAL=TOUCH_INTERVAL))
+        with app.app_context():
+            user = app.extensions["doorman.users"].create("cost@example.com", "bench password, never typed")
+            new = app.extensions["doorman.sessions"].create(user, user_agent="bench", ip_address="127.0.0.1")
+            db.session.commit()
+        client = app.test_client()
+        client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)
+
+        def get() -> None:
+            response = client.get("/bench/whoami")
+            assert response.status_code == 200, response.status_code
+
+        get()  # the pool's first connection is not what is being counted
+        step = (TOUCH_INTERVAL - 1) / (requests + 1)
+        with recorded_statements(app) as inside:
+            for _ in range(requests):
+                clock.advance(step)
+                get()
+        clock.advance(TOUCH_INTERVAL)
+        with recorded_statements(app) as due:
+            get()
+        with app.app_context():
+            db.engine.dispose()
+
+    inside_writes = [s for s in inside if is_write(s)]
+    due_writes = [s for s in due if is_write(s)]
+    per_request = len(inside) / requests
+    return [
+        Row(NAME, backend, f"authenticated request inside the {TOUCH_INTERVAL} s touch interval",
+            f"{per_request:g} statement{'' if per_request == 1 else 's'}, "
+            f"{len(inside_writes) / requests:g} writes",
+            {"statements": per_request, "writes": len(inside_writes) / requests},
+            "1 statement, 0 writes", per_request == 1 and not inside_writes),
+        Row(NAME, backend, "first request after the touch interval",
+            f"{len(due)} statements, {len(due_writes)} write ({_verb(due_writes)})",
+            {"statements": len(due), "writes": len(due_writes)},
+            "1 write", len(due_writes) == 1),
+    ]
+
+
+def _verb(statements: list[str]) -> str:
+    return ", ".join(" ".join(s.split()[:2]) for s in statements) or "none"

@@ -1,0 +1,92 @@
+"""Every benchmark, run tiny, still runs and still measures something sane.
+
+The benchmarks themselves are ``make bench``; this keeps them from rotting.
+Each runs against SQLite, and against PostgreSQL when TEST_DATABASE_URL is
+set (in schemas of its own, dropped afterwards).
+"""
+
+import math
+
+import pytest
+
+from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
+from bench.report import Row
+from tests.conftest import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)  # TEST_DATABASE_URL is the one to use
+    monkeypatch.setenv("BENCH_SCHEMA_PREFIX", "doorman_bench_smoke")
+    return request.param
+
+
+def values(rows: list[Row], case_start: str) -> dict[str, float]:
+    return next(row.values for row in rows if row.case.startswith(case_start))
+
+
+def assert_sane_timing(measured: dict[str, float]) -> None:
+    assert 0 < measured["p50"] <= measured["p99"] < 5, measured
+
+
+def test_request_path(backend):
+    # Two more servers to start cost a second; the reference apps run on SQLite only.
+    references = backend == "sqlite"
+    rows = request_path.run(backend, seconds=0.1, rounds=1, connections=2, generator="python",
+                            workers=1, warmup=0, references=references)
+
+    for case in ("a:", "b:"):
+        measured = values(rows, case)
+        assert measured["requests"] > 0 and measured["per_second"] > 0 and measured["errors"] == 0
+        assert_sane_timing(measured)
+    cases = ["a/b"] + (["reference: Doorman with no query", "reference: Doorman sending only SELECT 1"]
+                       if references else [])
+    for case in cases:
+        assert 0 < values(rows, case)["ratio"] < 10
+
+
+def test_request_cost(backend):
+    rows = request_cost.run(backend, requests=3)
+
+    assert values(rows, "authenticated request inside") == {"statements": 1, "writes": 0}
+    assert values(rows, "first request after")["writes"] == 1
+    assert all(row.met for row in rows)
+
+
+def test_devices(backend):
+    rows = devices.run(backend, sizes=(1, 3), requests=3)
+
+    for case in ("1 session", "3 sessions"):
+        measured = values(rows, case)
+        assert measured["statements"] in (1, 2)
+        assert_sane_timing(measured)
+    assert values(rows, "3 sessions / 1")["ratio"] > 0
+
+
+def test_table_size(backend):
+    rows = table_size.run(backend, sizes=(20, 200), lookups=10)
+
+    for case in ("20 rows", "200 rows"):
+        measured = values(rows, case)
+        assert measured["lookups"] == 10
+        assert_sane_timing(measured)
+    assert values(rows, "200 rows / 20 (p50)")["ratio"] > 0
+
+
+def test_cleanup(backend):
+    rows = cleanup.run(backend, sizes=(30,), batch_size=7, repeats=1)
+
+    measured = values(rows, "30 expired rows")
+    # Sign-ins running alongside delete their owners' expired rows themselves.
+    assert 0 < measured["deleted"] <= 30
+    assert measured["transactions"] >= math.ceil(measured["deleted"] / 7)
+    assert 0 < measured["longest_transaction"] < 5
+    assert values(rows, "sign-ins during")["sign_in_errors"] == 0
+
+
+def test_enrichment():
+    rows = enrichment.run(calls=20)
+
+    for case in ("User-Agent parse, uncached", "User-Agent parse, cached", "GeoIP lookup"):
+        assert_sane_timing(values(rows, case))
+    assert values(rows, "User-Agent parse, cached")["p50"] < values(rows, "User-Agent parse, uncached")["p50"]
