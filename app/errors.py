@@ -1,13 +1,13 @@
 """Error pages, and the one place a stale form turns into a message."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
-from app.auth.cookies import clear_session_cookie
 from app.auth.redirects import safe_next
+from app.auth.routes import signed_out_response
 from app.extensions import db
 from app.services.errors import SessionNotFound
 
@@ -28,11 +28,7 @@ def stale_form(error: CSRFError) -> Response:
 def session_ended_meanwhile(error: SessionNotFound) -> Response:
     """This browser's own session was ended (elsewhere) while its request was running."""
     db.session.rollback()
-    session.clear()
-    flash("This session was signed out from another device.", "info")
-    response = redirect(url_for("auth.sign_in"))
-    clear_session_cookie(response)
-    return response
+    return signed_out_response("This session was signed out from another device.", "info")
 
 
 @bp.app_errorhandler(SQLAlchemyError)

@@ -14,7 +14,7 @@ the median of the per-round ratios.
 import http.client
 
 from app.extensions import db
-from bench.databases import SECRET_KEY, Database, app_config, bench_app, scratch_database
+from bench.databases import Database, app_config, bench_app, scratch_database
 from bench.doorman_wsgi import REFERENCE_LOOKUPS
 from bench.report import Row, median, ms, ratio_row
 from bench.servers import GUNICORN_SETTINGS, WORKERS, Load, get, gunicorn, load_generator, run_load

@@ -2,7 +2,6 @@
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import UserSession

@@ -1,8 +1,5 @@
 """The session cookie's attributes and where the token may (not) appear."""
 
-import re
-from http.cookies import SimpleCookie
-
 import pytest
 from sqlalchemy import String, Text, select
 

@@ -11,16 +11,9 @@ from app.extensions import db
 from app.models import UserSession
 from tests.conftest import PASSWORD
 
-CHROME_MAC = (
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/120.0.0.0 Safari/537.36"
-)
-SAFARI_IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.1.2 Mobile/15E148 Safari/604.1"
-)
+from tests.helpers import CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA  # places in the bundled GeoLite2 file
+
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
-MADRID, VALENCIA = "147.96.1.1", "147.156.1.1"  # in the bundled GeoLite2 City file
 
 
 def browser_signed_in(app: Flask, email: str, user_agent: str, ip: str) -> FlaskClient:

@@ -200,7 +200,8 @@ def test_an_ended_session_cannot_be_ended_again(sessions, make_user, make_sessio
 @pytest.mark.config(ENDED_SESSION_RETENTION=30 * 86400)
 def test_cleanup_deletes_expired_and_long_ended_rows_in_batches(sessions, make_user, make_session, clock):
     users = [make_user() for _ in range(3)]
-    expired = [make_session(users[0]) for _ in range(5)]
+    for _ in range(5):
+        make_session(users[0])  # expires with the clock jump below
     ended = [make_session(users[1]) for _ in range(2)]
     for row, _ in ended:
         sessions.end(row.id, owner_id=users[1].id, reason=EndReason.SIGNED_OUT)

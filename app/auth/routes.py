@@ -65,8 +65,13 @@ def end_this_session() -> Response:
     """End the session this request came with, and forget its cookie."""
     _end_quietly(current_user.session_id, current_user.id, EndReason.SIGNED_OUT)
     db.session.commit()
+    return signed_out_response("You have signed out.", "success")
+
+
+def signed_out_response(message: str, category: str) -> Response:
+    """To the sign-in page with a message, forgetting the cookie and the CSRF secret."""
     session.clear()
-    flash("You have signed out.", "success")
+    flash(message, category)
     response = redirect(url_for("auth.sign_in"))
     clear_session_cookie(response)
     return response
