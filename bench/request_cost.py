@@ -6,14 +6,9 @@ stateless baseline sends none, having no database. tests/test_request_cost.py
 asserts the same on every test run; this prints it next to the timings.
 """
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask
-from sqlalchemy import event
-
+from app.database import is_write, recorded_statements
 from app.extensions import db
 from bench.databases import app_config, scratch_database
 from bench.doorman_wsgi import create_bench_app
@@ -34,27 +29,6 @@ class MovableClock:
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
-
-
-@contextmanager
-def recorded_statements(app: Flask) -> Iterator[list[str]]:
-    """Every statement the app's engine sends to the database while the block runs."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def is_write(statement: str) -> bool:
-    return re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE) is not None
 
 
 def run(backend: str, *, requests: int = 20) -> list[Row]:

@@ -6,7 +6,6 @@ test then starts from empty tables.
 """
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -16,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import database_uri
@@ -183,25 +182,24 @@ def signed_in(make_user: Callable[..., User], auth: Auth) -> User:
     return user
 
 
-@contextmanager
-def recorded_statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs."""
-    statements: list[str] = []
+@pytest.fixture
+def sessions_table_moved(app: Flask) -> Callable[[], Any]:
+    """A real database error: ``with sessions_table_moved():`` hides user_sessions for the block."""
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
+    def rename(old: str, new: str) -> None:
+        with app.app_context():
+            db.session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+            db.session.commit()
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    @contextmanager
+    def moved() -> Iterator[None]:
+        rename("user_sessions", "user_sessions_moved")
+        try:
+            yield
+        finally:
+            rename("user_sessions_moved", "user_sessions")
 
-
-def is_write(statement: str) -> bool:
-    return re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE) is not None
+    return moved
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,10 +9,8 @@ import uuid
 
 import pytest
 from flask import url_for
-from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
 from tests.conftest import PASSWORD, base_config
 
 SAMPLE_ARGUMENTS = {"IntegerConverter": 1, "UUIDConverter": uuid.UUID(int=1)}
@@ -94,16 +92,9 @@ def test_the_stale_form_redirect_has_them(client, make_user):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_database_failure_page_has_them(app, client, signed_in):
-    with app.app_context():
-        db.session.execute(text("ALTER TABLE user_sessions RENAME TO user_sessions_moved"))
-        db.session.commit()
-    try:
+def test_the_database_failure_page_has_them(client, signed_in, sessions_table_moved):
+    with sessions_table_moved():
         response = client.get("/devices")
-    finally:
-        with app.app_context():
-            db.session.execute(text("ALTER TABLE user_sessions_moved RENAME TO user_sessions"))
-            db.session.commit()
     assert response.status_code == 503
     assert_secure_headers(response)
 
