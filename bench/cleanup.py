@@ -17,13 +17,14 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 
 from flask import Flask
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
 from app.config import database_uri
 from app.extensions import db
 from app.models import User, UserSession
 from bench.databases import (
-    Database, bench_app, bulk_loading, insert_sessions, insert_users, scratch_database, vacuum_analyze,
+    Database, bench_app, bulk_loading, checkpoint, insert_sessions, insert_users, scratch_database,
+    vacuum_analyze,
 )
 from bench.report import Row, percentile, progress, ms, ratio_row
 
@@ -49,6 +50,7 @@ def run(backend: str = "postgresql", *, sizes: tuple[int, ...] = SIZES, batch_si
             loaded.append((size, database, _load(database, size)))
         for size, database, users in loaded:
             progress(f"cleanup: deleting {size:,} expired sessions on {backend}")
+            checkpoint(database)
             runs[size].append(_clean(database, users, batch_size=batch_size, max_seconds=max_seconds))
             _check_only_live_rows_left(database, size)
     results = {size: _combine(size_runs) for size, size_runs in runs.items()}
@@ -63,7 +65,9 @@ def run(backend: str = "postgresql", *, sizes: tuple[int, ...] = SIZES, batch_si
             f"{seconds:,.1f} s (mean of {each} s), {deleted / seconds:,.0f} rows/s, "
             f"{result['transactions']:,.0f} transactions "
             f"(first tenth {ms(result['first_tenth'])}, last tenth {ms(result['last_tenth'])} each), "
-            f"longest {ms(longest)}",
+            f"longest {ms(longest)}"
+            + (f"; WAL {result['wal_bytes'] / 2**30:.2f} GiB, {result['checkpoints']:g} checkpoints"
+               if backend == "postgresql" else ""),
             {**result, "rows_per_second": deleted / seconds},
             f"≤ {MAX_SECONDS_FOR_FIRST:g} s; each transaction ≤ {MAX_TRANSACTION:g} s" if first
             else f"each transaction ≤ {MAX_TRANSACTION:g} s",
@@ -137,6 +141,7 @@ def _clean(database: Database, user_ids: list[int], *, batch_size: int, max_seco
         raise RuntimeError("the sign-in process did not start")
 
     transactions: list[float] = []
+    wal_before = _wal_position(database)
     with app.app_context():
         started = last = time.perf_counter()
 
@@ -155,7 +160,11 @@ def _clean(database: Database, user_ids: list[int], *, batch_size: int, max_seco
         db.engine.dispose()
     during, errors = results.get(timeout=60)
     signer.join(timeout=30)
+    wal_after = _wal_position(database)
     return {
+        # What PostgreSQL wrote to its log meanwhile, and how many checkpoints it took.
+        "wal_bytes": wal_after[0] - wal_before[0],
+        "checkpoints": wal_after[1] - wal_before[1],
         "seconds": seconds,
         "deleted": deleted,
         "transactions": len(transactions),
@@ -170,6 +179,22 @@ def _clean(database: Database, user_ids: list[int], *, batch_size: int, max_seco
         "idle_sign_in_p50": percentile(idle, 50),
         "idle_sign_in_max": max(idle),
     }
+
+
+def _wal_position(database: Database) -> tuple[int, int]:
+    """(bytes of WAL written so far, checkpoints so far); zeros on SQLite."""
+    if database.backend != "postgresql":
+        return 0, 0
+    engine = create_engine(database_uri(database.url))
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,"
+                " (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)"
+            )).one()
+    finally:
+        engine.dispose()
+    return int(row[0]), int(row[1])
 
 
 def _sign_in(app: Flask, user_id: int) -> float:
