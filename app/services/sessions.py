@@ -409,20 +409,15 @@ class SessionService:
         )
         if keeper_active is None:
             return 0
-        ending = Ending.of(
-            user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
-            staff_reason=staff_reason, context=context,
-        )
-        ended = self._end_where(
+        # Without the acting request, the kept session is where it was done from.
+        where = context or self._db.get(UserSession, keep_session_id)
+        return self._end_batch(
+            EventType.OTHER_SESSIONS_REVOKED,
             and_(UserSession.user_id == user_id, UserSession.id != keep_session_id, self._active(now)),
-            reason=reason,
-            ended_by=ended_by,
+            Ending.of(user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
+                      staff_reason=staff_reason, context=context),
+            user_id=user_id, ended_by=ended_by, where=where,
         )
-        if ended:
-            # Without the acting request, the kept session is where it was done from.
-            where = Snapshot.of(context) if context else Snapshot.of(self._db.get(UserSession, keep_session_id))
-            self._events.ended_batch(EventType.OTHER_SESSIONS_REVOKED, user_id, ending, ended, where)
-        return len(ended)
 
     def end_all(
         self,
@@ -435,17 +430,22 @@ class SessionService:
         context: Mapping[str, Any] | None = None,
     ) -> int:
         """End every active session of the user ("sign out everywhere"); one event for the batch."""
-        ending = Ending.of(
-            user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
-            staff_reason=staff_reason, context=context,
-        )
-        ended = self._end_where(
+        return self._end_batch(
+            EventType.ALL_SESSIONS_REVOKED,
             and_(UserSession.user_id == user_id, self._active(self._clock.now())),
-            reason=reason,
-            ended_by=ended_by,
+            Ending.of(user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
+                      staff_reason=staff_reason, context=context),
+            user_id=user_id, ended_by=ended_by, where=context,
         )
+
+    def _end_batch(
+        self, event_type: str, condition: ColumnElement[bool], ending: Ending, *,
+        user_id: int, ended_by: int | None, where: Any,
+    ) -> int:
+        """End the matching sessions of one user and record one event for them, if any."""
+        ended = self._end_where(condition, reason=ending.reason, ended_by=ended_by)
         if ended:
-            self._events.ended_batch(EventType.ALL_SESSIONS_REVOKED, user_id, ending, ended, Snapshot.of(context))
+            self._events.ended_batch(event_type, user_id, ending, ended, Snapshot.of(where))
         return len(ended)
 
     def end_everyone(self, *, reason: str) -> int:
