@@ -2,14 +2,19 @@
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Engine, Select, event
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
+
+# Listeners of ``recorded_statements``: told of every statement sent by a
+# DirectSelect, which SQLAlchemy's own events never see.
+_direct_statement_listeners: list[tuple[Engine, Callable[[str], None]]] = []
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,9 +35,91 @@ def configure_engines(app: Flask) -> None:
             event.listen(engine, "connect", _sqlite_pragmas)
 
 
+class DirectSelect:
+    """One SELECT, compiled once, sent straight to the driver on a pooled connection.
+
+    The request path's session lookup runs on every request, and going
+    through SQLAlchemy's ``Connection`` costs several times the statement
+    itself (an execution context, a result object and event dispatch each
+    time: about 40 µs against 7 µs on SQLite). This keeps what matters of
+    SQLAlchemy and drops the rest:
+
+    - the engine's pool: connections are checked out, reset and returned as
+      usual, and one that has gone away is invalidated so the pool replaces it;
+    - the column types: parameters and results are converted by the same
+      processors SQLAlchemy would use, so values are what an ORM query returns;
+    - SQLAlchemy's exceptions: a driver error is raised as ``DBAPIError``, so
+      callers handle one family of errors whichever way a statement was sent.
+
+    On PostgreSQL the statement runs in autocommit: one round trip, rather
+    than BEGIN, SELECT and a ROLLBACK when the connection goes back to the
+    pool. The driver prepares it after a few uses (psycopg's default).
+    """
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self._engine = engine
+        self._driver_error: type[Exception] = dialect.loaded_dbapi.Error
+        self._autocommit = dialect.name == "postgresql"
+        self._bind_processors = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()
+        }
+        self._positions = compiled.positiontup if compiled.positional else None
+        self._result_processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+        ]
+
+    def first(self, **params: Any) -> tuple[Any, ...] | None:
+        """The first row for these parameters, converted to Python values, or None."""
+        for name, value in params.items():
+            process = self._bind_processors[name]
+            if process is not None:
+                params[name] = process(value)
+        driver_params: Any = params if self._positions is None else tuple(params[name] for name in self._positions)
+        try:
+            connection = self._engine.raw_connection()
+        except self._driver_error as error:
+            raise DBAPIError.instance(self.sql, driver_params, error, self._driver_error) from error
+        try:
+            row = self._fetch_one(connection.dbapi_connection, driver_params)
+        except BaseException as error:
+            # Whatever state it was left in, a connection that failed is not
+            # reused: the pool opens a fresh one when it is next needed.
+            connection.invalidate(error if isinstance(error, Exception) else None)
+            if isinstance(error, self._driver_error):
+                raise DBAPIError.instance(
+                    self.sql, driver_params, error, self._driver_error, connection_invalidated=True
+                ) from error
+            raise
+        finally:
+            connection.close()
+        for engine, listener in _direct_statement_listeners:
+            if engine is self._engine:
+                listener(self.sql)
+        if row is None:
+            return None
+        return tuple(value if process is None else process(value)
+                     for process, value in zip(self._result_processors, row))
+
+    def _fetch_one(self, driver_connection: Any, params: Any) -> Any:
+        if self._autocommit:
+            driver_connection.autocommit = True
+        cursor = driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if self._autocommit:
+            driver_connection.autocommit = False
+        return row
+
+
 @contextmanager
 def recorded_statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs.
+    """Every SQL statement the app's engine sends while the block runs, DirectSelects included.
 
     What the suite and the benchmarks count to keep the session lookup at
     one statement per request.
@@ -44,11 +131,16 @@ def recorded_statements(app: Flask) -> Iterator[list[str]]:
 
     with app.app_context():
         engine = db.engine
+    def record_direct(statement: str) -> None:
+        statements.append(statement)
+
     event.listen(engine, "before_cursor_execute", record)
+    _direct_statement_listeners.append((engine, record_direct))
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        _direct_statement_listeners.remove((engine, record_direct))
 
 
 def is_write(statement: str) -> bool:

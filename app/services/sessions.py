@@ -19,11 +19,12 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ColumnElement, Engine, Row, and_, any_, bindparam, delete, func, literal_column, select, text, update,
+    ColumnElement, Row, and_, any_, bindparam, delete, func, literal_column, select, text, update,
 )
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
+from app.database import DirectSelect
 from app.models import ActorKind, EndReason, EventType, User, UserSession
 from app.models.user_session import USER_AGENT_MAX_LENGTH
 from app.services.audit import AuditService, Snapshot
@@ -193,25 +194,21 @@ class SessionService:
     def resolve(self, token: str) -> SignedInUser | None:
         """The active, unexpired session for a cookie token, in one SELECT.
 
-        The SELECT runs on a pooled connection of its own rather than in the
-        ORM session: on PostgreSQL in autocommit, so it is one round trip
-        instead of BEGIN, SELECT and the ROLLBACK when the connection goes
-        back to the pool (SQLite opens no transaction for a SELECT anyway).
+        The SELECT goes straight to the driver on a pooled connection of its
+        own (``DirectSelect``), never through the request's ORM session: on
+        PostgreSQL one round trip in autocommit, and nothing built per
+        request beyond the row itself.
         """
         if not is_well_formed_token(token):
             return None
-        params = {"token_hash": hash_token(token), "now": self._clock.now()}
-        with self._lookup_engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execution_options(isolation_level="AUTOCOMMIT")
-            row = connection.execute(_RESOLVE, params).first()
+        row = self._resolve_statement.first(token_hash=hash_token(token), now=self._clock.now())
         return None if row is None else SignedInUser(*row)
 
     @cached_property
-    def _lookup_engine(self) -> Engine:
-        # Found once: asking the scoped ORM session on every request would
-        # build (and tear down) a Session that the request may never use.
-        return self._db.get_bind(UserSession)
+    def _resolve_statement(self) -> DirectSelect:
+        # Built once, on first use: asking the scoped ORM session for its
+        # engine on every request would build a Session the request may never use.
+        return DirectSelect(self._db.get_bind(UserSession), _RESOLVE)
 
     def touch_if_due(self, signed_in: SignedInUser) -> bool:
         """Record activity and slide the idle expiry, at most once per touch interval."""
