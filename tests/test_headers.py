@@ -112,3 +112,18 @@ def test_no_hsts_over_plain_http_in_development(database_url):
     response = app.test_client().get("/sign-in")
     assert "Strict-Transport-Security" not in response.headers
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_header_the_response_set_itself_is_kept_and_never_doubled(app):
+    from flask import Response
+
+    from app.headers import add_security_headers, security_headers
+
+    own = Response("framed on purpose", headers={"x-frame-options": "SAMEORIGIN", "Cache-Control": "max-age=60"})
+    with app.test_request_context("/devices"):
+        headers = add_security_headers(own, security_headers(https=True)).headers
+
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Cache-Control") == ["no-store"]  # a page is never cached, whatever the view said
+    assert headers.getlist("Content-Security-Policy") == [security_headers(https=True)[0][2]]
+    assert len(headers.getlist("Strict-Transport-Security")) == 1
