@@ -69,6 +69,20 @@ def test_v6_3_1_wrong_passwords_from_one_ip_are_limited_across_accounts(app, cli
     assert sign_in(client, users[3].email, ip="198.51.100.10").status_code == 302
 
 
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_IP="2 per minute", PASSWORD_ATTEMPTS_PER_ACCOUNT="2 per 15 minutes")
+def test_when_both_budgets_are_spent_the_wait_given_is_the_longer_one(client, make_user):
+    """Waiting a minute for the IP budget would only meet the account's refusal."""
+    user = make_user()
+    for _ in range(2):
+        sign_in(client, user.email, "wrong")
+
+    refused = sign_in(client, user.email)
+
+    assert refused.status_code == 429
+    assert 800 < int(refused.headers["Retry-After"]) <= 901
+    assert "please wait 15 minutes" in refused.get_data(as_text=True)
+
+
 def test_right_passwords_do_not_count(app, make_user):
     user = make_user()
     for _ in range(5):

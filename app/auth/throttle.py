@@ -95,15 +95,21 @@ class PasswordAttemptLimits:
         )
 
     def refused_until(self, ip: str, email: str) -> float | None:
-        """When a spent budget frees up again (a Unix time), or None if this attempt may go ahead."""
+        """When every spent budget has room again (a Unix time), or None if this attempt may go ahead.
 
-        def first_breach(limiter: MovingWindowRateLimiter) -> float | None:
-            for limit, identifiers in self._budgets(ip, email):
-                if not limiter.test(limit, *identifiers):
-                    return limiter.get_window_stats(limit, *identifiers).reset_time
-            return None
+        The latest of them: waiting out a spent per-minute IP budget would
+        only meet the refusal of a spent per-account one.
+        """
 
-        return self._on_reachable_storage(first_breach)
+        def last_reset_of_spent_budgets(limiter: MovingWindowRateLimiter) -> float | None:
+            resets = [
+                limiter.get_window_stats(limit, *identifiers).reset_time
+                for limit, identifiers in self._budgets(ip, email)
+                if not limiter.test(limit, *identifiers)
+            ]
+            return max(resets, default=None)
+
+        return self._on_reachable_storage(last_reset_of_spent_budgets)
 
     def count_wrong_password(self, ip: str, email: str) -> None:
         """Spend one attempt of every budget this IP and account have."""
@@ -115,11 +121,11 @@ class PasswordAttemptLimits:
         self._on_reachable_storage(hit_all)
 
     def _budgets(self, ip: str, email: str) -> list[Budget]:
-        """Every limit on this attempt, shortest window first."""
+        """Every limit on this attempt, with the identifiers of its count."""
         account = _account_key(email)
-        budgets = [(limit, (KEY_PREFIX, ip, PER_IP_SCOPE)) for limit in self._per_ip]
-        budgets += [(limit, (KEY_PREFIX, account, PER_ACCOUNT_SCOPE)) for limit in self._per_account]
-        return sorted(budgets, key=lambda budget: budget[0])
+        return [(limit, (KEY_PREFIX, ip, PER_IP_SCOPE)) for limit in self._per_ip] + [
+            (limit, (KEY_PREFIX, account, PER_ACCOUNT_SCOPE)) for limit in self._per_account
+        ]
 
     def _on_reachable_storage(self, counting: Callable[[MovingWindowRateLimiter], T]) -> T:
         """``counting`` done on the shared counts, or on this process's own while they are unreachable."""
