@@ -43,17 +43,17 @@ def _environment(config: dict[str, Any] | None) -> dict[str, str]:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables for migrations)
     from app.database import configure_engines
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     configure_engines(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
 
 
 def register_services(app: Flask) -> None:
+    from app.auth.throttle import PasswordAttemptLimits
     from app.clock import SystemClock
     from app.extensions import db
     from app.services.audit import AuditService
@@ -75,6 +75,8 @@ def register_services(app: Flask) -> None:
     app.extensions["doorman.support"] = SupportService(db.session, sessions=sessions, audit=audit, clock=clock)
     # Opened once per process; a missing or corrupt file only logs a warning.
     app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
+    # Wrong passwords, counted in RATELIMIT_STORAGE_URI's storage; only the password forms use it.
+    app.extensions["doorman.throttle"] = PasswordAttemptLimits.from_config(app.config, logger=app.logger)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -103,14 +103,12 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": True,
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         # Password guessing on the sign-in, confirm-password and change-password
-        # forms, as Flask-Limiter rate strings. Only a wrong password counts.
+        # forms, as rate strings of the limits library. Only a wrong password counts.
         "PASSWORD_ATTEMPTS_PER_IP": _rate(env, "PASSWORD_ATTEMPTS_PER_IP", "20 per minute; 200 per hour"),
         "PASSWORD_ATTEMPTS_PER_ACCOUNT": _rate(env, "PASSWORD_ATTEMPTS_PER_ACCOUNT", "10 per 15 minutes"),
         # Where the counts live: memory:// is per process; production with more
         # than one process uses redis://host:6379/0 so all of them share counts.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
-        # Set explicitly: Flask-Limiter would otherwise carry one app's value over to the next.
-        "RATELIMIT_ENABLED": True,
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
     }

@@ -1,12 +1,19 @@
 """Password guessing is rate limited per IP and per account (ASVS 5.0 6.1.1, 6.3.1; 4.0.3 2.2.1)."""
 
+import logging
 import socket
+import sys
 import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 import pytest
+from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
 from app import create_app
+from app.auth.throttle import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
 from app.config import ConfigurationError
 from app.extensions import db
 from app.models import UserSession
@@ -62,6 +69,20 @@ def test_v6_3_1_wrong_passwords_from_one_ip_are_limited_across_accounts(app, cli
     assert sign_in(client, users[3].email, ip="198.51.100.10").status_code == 302
 
 
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_IP="2 per minute", PASSWORD_ATTEMPTS_PER_ACCOUNT="2 per 15 minutes")
+def test_when_both_budgets_are_spent_the_wait_given_is_the_longer_one(client, make_user):
+    """Waiting a minute for the IP budget would only meet the account's refusal."""
+    user = make_user()
+    for _ in range(2):
+        sign_in(client, user.email, "wrong")
+
+    refused = sign_in(client, user.email)
+
+    assert refused.status_code == 429
+    assert 800 < int(refused.headers["Retry-After"]) <= 901
+    assert "please wait 15 minutes" in refused.get_data(as_text=True)
+
+
 def test_right_passwords_do_not_count(app, make_user):
     user = make_user()
     for _ in range(5):
@@ -112,6 +133,53 @@ def test_change_password_is_limited_too(app, client, signed_in):
     assert LOCKED_OUT in refused.get_data(as_text=True) and "Change your password" in refused.get_data(as_text=True)
     with app.app_context():
         assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
+
+
+RATE_LIMITING_LIBRARIES = ("limits", "flask_limiter")
+
+
+def python_functions_run_by(make_request: Callable[[], Any]) -> tuple[Any, set[str]]:
+    """``make_request``'s answer, and every Python function that ran to produce it, as module.qualname."""
+    ran: set[str] = set()
+
+    def record(frame: FrameType, event: str, _: Any) -> None:
+        if event == "call":
+            ran.add(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}")
+
+    sys.setprofile(record)
+    try:
+        response = make_request()
+    finally:
+        sys.setprofile(None)
+    return response, ran
+
+
+def from_modules(functions: set[str], *modules: str) -> set[str]:
+    return {name for name in functions if name.startswith(tuple(module + "." for module in modules))}
+
+
+def test_an_ordinary_page_runs_no_rate_limiting_code(client, signed_in):
+    """Only the password forms pay for rate limiting: no app-wide hook, nothing on other pages."""
+    response, ran = python_functions_run_by(lambda: client.get("/devices"))
+
+    assert response.status_code == 200
+    assert from_modules(ran, "app.auth.throttle", *RATE_LIMITING_LIBRARIES) == set()
+
+
+def test_looking_at_a_password_form_counts_nothing(client):
+    response, ran = python_functions_run_by(lambda: client.get("/sign-in"))
+
+    assert response.status_code == 200
+    assert from_modules(ran, *RATE_LIMITING_LIBRARIES) == set()
+
+
+def test_a_wrong_password_is_counted_by_the_limits_library(client, make_user):
+    """The control for the two tests above: the recorder does see rate limiting when it runs."""
+    user = make_user()
+    response, ran = python_functions_run_by(lambda: sign_in(client, user.email, "wrong"))
+
+    assert response.status_code == 200
+    assert "limits.strategies.MovingWindowRateLimiter.hit" in ran
 
 
 def test_rate_settings_are_checked_at_start_up(database_url):
@@ -166,12 +234,66 @@ def test_counts_live_in_redis_and_are_shared_by_every_process(app, database_url,
 
 
 @pytest.mark.config(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
-def test_when_redis_is_down_each_process_still_counts_in_memory(app, client, make_user):
+def test_when_redis_is_down_each_process_still_counts_in_memory(app, client, make_user, caplog):
     user = make_user()
     assert sign_in(client, user.email).status_code == 302  # sign-in keeps working
     for _ in range(3):
         assert sign_in(app.test_client(), user.email, "wrong").status_code == 200
     assert sign_in(app.test_client(), user.email).status_code == 429
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "Rate limit storage unreachable" in warnings[0]
+
+
+class UnreachableWhileDown(MemoryStorage):
+    """Counts in memory, but fails like an unreachable Redis while ``down`` is set."""
+
+    down = False
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ConnectionError
+
+    def acquire_entry(self, *args: Any, **kwargs: Any) -> bool:
+        self._fail_while_down()
+        return super().acquire_entry(*args, **kwargs)
+
+    def get_moving_window(self, *args: Any, **kwargs: Any) -> tuple[float, int]:
+        self._fail_while_down()
+        return super().get_moving_window(*args, **kwargs)
+
+    def _fail_while_down(self) -> None:
+        if self.down:
+            raise ConnectionError("Error 111 connecting to redis")
+
+
+def test_after_an_outage_the_shared_storage_counts_again(caplog):
+    caplog.set_level(logging.INFO, "test.throttle")
+    now = [1000.0]
+    shared = UnreachableWhileDown(wrap_exceptions=True)
+
+    def process() -> PasswordAttemptLimits:
+        return PasswordAttemptLimits(
+            shared, per_ip="1000 per minute", per_account="2 per minute",
+            logger=logging.getLogger("test.throttle"), clock=lambda: now[0],
+        )
+
+    this_process, other_process = process(), process()
+    attempt = ("192.0.2.1", "owner@example.com")
+
+    shared.down = True
+    for _ in range(2):
+        this_process.count_wrong_password(*attempt)
+    assert this_process.refused_until(*attempt) is not None  # counted in its own memory
+    shared.down = False
+    assert other_process.refused_until(*attempt) is None  # which no other process sees
+    assert this_process.refused_until(*attempt) is not None  # own memory until it is time to retry
+
+    now[0] += RETRY_SHARED_STORAGE_AFTER
+    assert this_process.refused_until(*attempt) is None  # back on the shared counts
+    for _ in range(2):
+        this_process.count_wrong_password(*attempt)
+    assert other_process.refused_until(*attempt) is not None
+    assert [record.levelno for record in caplog.records] == [logging.WARNING, logging.INFO]
 
 
 def test_defaults_are_generous_for_people_and_small_for_guessers():
