@@ -9,7 +9,11 @@ import math
 
 import pytest
 
+from app.database import recorded_statements
+from app.extensions import db
 from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
+from bench.databases import app_config, scratch_database
+from bench.doorman_wsgi import create_reference_app
 from bench.report import Row
 from tests.conftest import BACKENDS
 
@@ -90,3 +94,25 @@ def test_enrichment():
     for case in ("User-Agent parse, uncached", "User-Agent parse, cached", "GeoIP lookup"):
         assert_sane_timing(values(rows, case))
     assert values(rows, "User-Agent parse, cached")["p50"] < values(rows, "User-Agent parse, uncached")["p50"]
+
+
+@pytest.mark.parametrize("lookup, sent", [("none", []), ("select_one", ["SELECT 1"])])
+def test_reference_apps_send_only_what_they_say_and_never_write(backend, monkeypatch, lookup, sent):
+    """Past the touch interval too: a reference that wrote would measure a write, not the app."""
+    with scratch_database(backend, f"reference_{lookup}") as database:
+        cookie, email = request_path.doorman_session(database)
+        for name, value in app_config(database.url, SESSION_TOUCH_INTERVAL="0").items():
+            monkeypatch.setenv(name, str(value))
+        monkeypatch.setenv("BENCH_TOKEN", cookie.partition("=")[2])
+        app = create_reference_app(lookup)
+        client = app.test_client()
+        name, _, token = cookie.partition("=")
+        client.set_cookie(name, token, domain="localhost")
+
+        with recorded_statements(app) as statements:
+            responses = [client.get(request_path.PAGE, base_url="https://localhost") for _ in range(3)]
+
+        assert [(r.status_code, r.get_data(as_text=True)) for r in responses] == [(200, email)] * 3
+        assert [statement.strip() for statement in statements] == sent * 3
+        with app.app_context():
+            db.engine.dispose()
