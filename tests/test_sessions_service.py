@@ -238,6 +238,19 @@ def test_list_active_is_most_recently_active_first(sessions, make_user, make_ses
     assert [s.id for s in sessions.list_active(user.id)] == [first.id, second.id]
 
 
+def test_list_active_rows_carry_what_the_pages_show_and_no_secret(sessions, make_user, make_session):
+    user = make_user()
+    row, _ = make_session(user, user_agent="Mozilla/5.0 (iPhone)", ip_address="81.2.69.142", city="Madrid",
+                          country="Spain", browser="Safari 17", os="iOS 17.1", device="iPhone", device_type="mobile")
+
+    [listed] = sessions.list_active(user.id)
+
+    assert listed == (row.id, "mobile", "Safari 17", "iOS 17.1", "iPhone", "Spain", "Madrid", "81.2.69.142",
+                      "Mozilla/5.0 (iPhone)", row.created_at, row.last_activity_at)
+    assert listed.created_at.utcoffset() == timedelta(0)
+    assert not any("hash" in field or "token" in field for field in type(listed)._fields)
+
+
 def test_find_by_refresh_token(sessions, make_user, make_session):
     user = make_user()
     row, _ = make_session(user, refresh_token_hash=hash_token("refresh-token-value"))

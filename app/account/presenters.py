@@ -4,19 +4,22 @@ from datetime import datetime
 
 from app.models import UserSession
 from app.services.enrichment import device_summary, place_label
+from app.services.sessions import ActiveSession
+
+SessionRow = ActiveSession | UserSession
 
 
-def session_title(row: UserSession) -> str:
+def session_title(row: SessionRow) -> str:
     """Browser and OS with versions: "Chrome 120 on macOS 10.15"."""
     return device_summary(row.browser, row.os, None)
 
 
-def session_place(row: UserSession) -> str:
+def session_place(row: SessionRow) -> str:
     """"Madrid, Spain", "Local network" or "Unknown location"."""
     return place_label(row.country, row.city, row.ip_address)
 
 
-def session_label(row: UserSession) -> str:
+def session_label(row: SessionRow) -> str:
     """A short name for one session, for buttons and messages: "Safari on iPhone in Valencia"."""
     device = device_summary(row.browser, row.os, row.device, versions=False)
     where = row.city or row.country
@@ -48,3 +51,9 @@ def time_ago(moment: datetime, now: datetime) -> str:
 def exact_utc(moment: datetime) -> str:
     """The title of a <time>: "2026-11-03 09:00 UTC"."""
     return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def iso_datetime(moment: datetime) -> str:
+    """The machine-readable value of a <time>: "2026-11-03T09:00:00+00:00"."""
+    return moment.isoformat()
+

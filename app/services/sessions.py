@@ -170,6 +170,30 @@ def _delete_cleanup_batch(
     return len(values), max(values, default=None)
 
 
+class ActiveSession(NamedTuple):
+    """One active session as pages show it: what was stored at sign-in, and when it was last used.
+
+    Plain columns rather than ORM objects: the devices page lists every
+    session of the account, and loading, tracking and releasing an entity
+    per row cost more than rendering it.
+    """
+
+    id: uuid.UUID
+    device_type: str
+    browser: str | None
+    os: str | None
+    device: str | None
+    country: str | None
+    city: str | None
+    ip_address: str | None
+    user_agent: str | None
+    created_at: datetime
+    last_activity_at: datetime
+
+
+_ACTIVE_SESSION_COLUMNS = tuple(getattr(UserSession, name) for name in ActiveSession._fields)
+
+
 class NewSession(NamedTuple):
     row: UserSession
     token: str
@@ -511,15 +535,14 @@ class SessionService:
 
     # -- reading ------------------------------------------------------------
 
-    def list_active(self, user_id: int) -> list[UserSession]:
+    def list_active(self, user_id: int) -> list[ActiveSession]:
         """The user's active sessions, most recently active first."""
-        return list(
-            self._db.scalars(
-                select(UserSession)
-                .where(UserSession.user_id == user_id, self._active(self._clock.now()))
-                .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
-            )
+        rows = self._db.execute(
+            select(*_ACTIVE_SESSION_COLUMNS)
+            .where(UserSession.user_id == user_id, self._active(self._clock.now()))
+            .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
         )
+        return [ActiveSession(*row) for row in rows]
 
     def list_recently_ended(self, user_id: int, *, limit: int = 20) -> list[EndedSession]:
         """The user's ended sessions still kept, most recently ended first, with who ended each."""

@@ -10,7 +10,7 @@ from app.models import SecurityEvent, UserSession
 from app.services.activity import Moment, end_reason_label, where_phrase
 from app.services.audit import Snapshot
 from app.services.enrichment import device_summary, place_label
-from app.services.sessions import EndedSession
+from app.services.sessions import ActiveSession, EndedSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class StaffSessionRow:
     user_agent: str | None
 
     @classmethod
-    def of(cls, row: UserSession) -> "StaffSessionRow":
+    def of(cls, row: ActiveSession | UserSession) -> "StaffSessionRow":
         return cls(
             id=row.id,
             device_type=row.device_type,
