@@ -68,13 +68,15 @@ def test_devices(backend):
 
 
 def test_table_size(backend):
-    rows = table_size.run(backend, sizes=(20, 200), lookups=10)
+    rows = table_size.run(backend, sizes=(20, 200), lookups=10, in_use=5)
 
-    for case in ("20 rows", "200 rows"):
+    for case in ("20 rows, 5 sessions in use", "200 rows, 5 sessions in use", "20 rows, any", "200 rows, any"):
         measured = values(rows, case)
         assert measured["lookups"] == 10
         assert_sane_timing(measured)
-    assert values(rows, "200 rows / 20 (p50)")["ratio"] > 0
+    floored = [row for row in rows if row.floor]
+    assert [row.case for row in floored] == ["200 rows / 20 (p50), sessions in use"]
+    assert values(rows, "200 rows / 20 (p50), any session")["ratio"] > 0
 
 
 def test_cleanup(backend):
