@@ -102,8 +102,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
-        # Password guessing on the sign-in, confirm-password and change-password
-        # forms, as rate strings of the limits library. Only a wrong password counts.
+        # Password guessing on the sign-in, confirm-password, change-password and
+        # sign-out-everywhere-else forms, as rate strings of the limits library. Only a wrong password counts.
         "PASSWORD_ATTEMPTS_PER_IP": _rate(env, "PASSWORD_ATTEMPTS_PER_IP", "20 per minute; 200 per hour"),
         "PASSWORD_ATTEMPTS_PER_ACCOUNT": _rate(env, "PASSWORD_ATTEMPTS_PER_ACCOUNT", "10 per 15 minutes"),
         # Where the counts live: memory:// is per process; production with more

@@ -1,7 +1,7 @@
 """Limits on password guessing, per client IP and per account.
 
 Every form that checks a password (sign in, confirm password, change
-password) shares the same two budgets, because they all guess the same
+password, sign out everywhere else) shares the same two budgets, because they all guess the same
 secret: an attacker with a stolen session gains nothing by guessing on the
 confirm-password page instead of the sign-in page.
 
