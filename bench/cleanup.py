@@ -22,10 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 from app.config import database_uri
 from app.extensions import db
 from app.models import User, UserSession
-from bench.databases import (
-    Database, bench_app, bulk_loading, checkpoint, insert_sessions, insert_users, scratch_database,
-    vacuum_analyze,
-)
+from bench.databases import Database, bench_app, checkpoint, insert_sessions, loading_sessions, scratch_database
 from bench.report import Row, percentile, progress, ms, ratio_row
 
 NAME = "5 cleanup"
@@ -103,18 +100,10 @@ def _combine(runs: list[dict[str, float]]) -> dict[str, float]:
 def _load(database: Database, size: int) -> list[int]:
     """``size`` expired sessions and a tenth as many live ones; returns the account ids."""
     progress(f"cleanup: loading {size:,} expired sessions into {database.backend}")
-    engine = create_engine(database_uri(database.url))
     now = datetime.now(timezone.utc)
-    try:
-        with engine.begin() as conn:
-            user_ids = insert_users(conn, max(1, size // SESSIONS_PER_USER))
-            with bulk_loading(conn):
-                insert_sessions(conn, first=1, count=size, user_ids=user_ids, expired=True, now=now)
-                insert_sessions(conn, first=size + 1, count=max(1, size // 10), user_ids=user_ids,
-                                expired=False, now=now)
-        vacuum_analyze(database)
-    finally:
-        engine.dispose()
+    with loading_sessions(database, max(1, size // SESSIONS_PER_USER)) as (conn, user_ids):
+        insert_sessions(conn, first=1, count=size, user_ids=user_ids, expired=True, now=now)
+        insert_sessions(conn, first=size + 1, count=max(1, size // 10), user_ids=user_ids, expired=False, now=now)
     return user_ids
 
 

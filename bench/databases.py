@@ -289,6 +289,24 @@ def bulk_loading(conn: Connection, table: str = "user_sessions") -> Iterator[Non
         conn.execute(text(definition))
 
 
+@contextmanager
+def loading_sessions(database: Database, accounts: int) -> Iterator[tuple[Connection, list[int]]]:
+    """``accounts`` generated accounts, and the sessions the block inserts for them, in one bulk load.
+
+    Yields the loading connection and the account ids; once the block is
+    done the load commits and the table is VACUUM ANALYZEd.
+    """
+    engine = create_engine(database_uri(database.url))
+    try:
+        with engine.begin() as conn:
+            user_ids = insert_users(conn, accounts)
+            with bulk_loading(conn):
+                yield conn, user_ids
+    finally:
+        engine.dispose()
+    vacuum_analyze(database)
+
+
 def vacuum_analyze(database: Database, table: str = "user_sessions") -> None:
     """Fresh statistics and visibility map after a bulk load, as autovacuum would leave them."""
     engine = create_engine(database_uri(database.url))

@@ -22,14 +22,11 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 
 from flask import Flask
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 
 from app.config import database_uri
 from app.extensions import db
-from bench.databases import (
-    Database, bench_app, bench_token, bulk_loading, insert_sessions, insert_users, scratch_database,
-    vacuum_analyze,
-)
+from bench.databases import Database, bench_app, bench_token, insert_sessions, loading_sessions, scratch_database
 from bench.report import Row, percentile, progress, ratio_row, us
 
 NAME = "4 table size"
@@ -90,27 +87,23 @@ def _load(database: Database, size: int) -> tuple[float, str]:
     """``size`` active sessions, five per account; returns (seconds taken, size on disk)."""
     progress(f"table size: loading {size:,} sessions into {database.backend}")
     start = time.perf_counter()
-    engine = create_engine(database_uri(database.url))
     now = datetime.now(timezone.utc)
+    with loading_sessions(database, max(1, size // SESSIONS_PER_USER)) as (conn, user_ids):
+        for first in range(1, size + 1, CHUNK):
+            insert_sessions(conn, first=first, count=min(CHUNK, size - first + 1),
+                            user_ids=user_ids, expired=False, now=now)
+    return time.perf_counter() - start, _footprint(database)
+
+
+def _footprint(database: Database) -> str:
+    if database.backend != "postgresql":
+        return "SQLite"
+    engine = create_engine(database_uri(database.url))
     try:
-        with engine.begin() as conn:
-            user_ids = insert_users(conn, max(1, size // SESSIONS_PER_USER))
-            with bulk_loading(conn):
-                for first in range(1, size + 1, CHUNK):
-                    insert_sessions(conn, first=first, count=min(CHUNK, size - first + 1),
-                                    user_ids=user_ids, expired=False, now=now)
-        vacuum_analyze(database)
-        footprint = _footprint(engine)
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('user_sessions'))"))
     finally:
         engine.dispose()
-    return time.perf_counter() - start, footprint
-
-
-def _footprint(engine: Engine) -> str:
-    if engine.dialect.name != "postgresql":
-        return "SQLite"
-    with engine.connect() as conn:
-        return conn.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('user_sessions'))"))
 
 
 def _lookup(app: Flask, i: int) -> float:

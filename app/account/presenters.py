@@ -52,8 +52,3 @@ def exact_utc(moment: datetime) -> str:
     """The title of a <time>: "2026-11-03 09:00 UTC"."""
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
-
-def iso_datetime(moment: datetime) -> str:
-    """The machine-readable value of a <time>: "2026-11-03T09:00:00+00:00"."""
-    return moment.isoformat()
-
