@@ -4,9 +4,9 @@ import os
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import cookie_settings, load_config
+from app.proxies import TrustedProxyFix
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,9 +22,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(cookie_settings(app.config["COOKIE_SECURE"]))
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
-        # Only addresses added by our own proxies are believed.
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        # Only addresses added by our own proxies are believed, and only when
+        # one of them is the peer that sent the request.
+        app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, hops=app.config["TRUSTED_PROXIES"], trusted=app.config["TRUSTED_PROXY_ADDRESSES"]
+        )
 
     register_extensions(app)
     register_services(app)

@@ -5,6 +5,7 @@ start without a real SECRET_KEY and sends cookies only over HTTPS;
 ``development`` and ``test`` relax that for a laptop.
 """
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -49,6 +50,30 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     except ValueError:
         raise ConfigurationError(f"{name} must be a rate such as '10 per 15 minutes', got {raw!r}") from None
     return raw
+
+
+def _networks(
+    env: Mapping[str, str], name: str, default: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks, such as "127.0.0.0/8,::1,10.0.0.0/8"."""
+    raw = env.get(name) or default
+    networks = []
+    for entry in raw.split(","):
+        try:
+            networks.append(ipaddress.ip_network(entry.strip()))
+        except ValueError as error:
+            raise ConfigurationError(
+                f"{name} must be comma-separated IP addresses or networks such as 10.0.0.0/8, "
+                f"got {entry.strip()!r} in {raw!r} ({error})"
+            ) from None
+    return tuple(networks)
+
+
+def _proxy_count(env: Mapping[str, str], name: str) -> int:
+    count = _int(env, name, 0)
+    if count < 0:
+        raise ConfigurationError(f"{name} must be 0 (no proxy) or the number of proxies in front, got {count}")
+    return count
 
 
 def database_uri(url: str) -> str:
@@ -110,7 +135,9 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # than one process uses redis://host:6379/0 so all of them share counts.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
-        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
+        # Only a direct peer in these networks may set X-Forwarded-For and -Proto.
+        "TRUSTED_PROXY_ADDRESSES": _networks(env, "TRUSTED_PROXY_ADDRESSES", "127.0.0.0/8,::1"),
     }
 
 
