@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import cookie_settings, load_config
+from app.config import cookie_settings, insecure_cookies_warning, load_config
 from app.proxies import TrustedProxyFix
 
 
@@ -19,6 +19,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(_environment(config), app.instance_path))
     app.config.from_mapping({k: v for k, v in (config or {}).items() if not isinstance(v, str)})
+    # Checked again on the merged settings, so an override in code cannot skip it.
+    insecure_cookies = insecure_cookies_warning(app.config)
+    if insecure_cookies:
+        app.logger.warning(insecure_cookies)
     app.config.from_mapping(cookie_settings(app.config["COOKIE_SECURE"]))
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
