@@ -49,10 +49,14 @@ def _environment(config: dict[str, Any] | None) -> dict[str, str]:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables for migrations)
     from app.database import configure_engines
+    from app.database_logging import describe_database_errors_in, keep_result_rows_out_of_the_log
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     configure_engines(app)
+    # Values sent to and read from the database are token and password hashes: never logged.
+    keep_result_rows_out_of_the_log()
+    describe_database_errors_in(app.logger)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
