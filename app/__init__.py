@@ -4,9 +4,9 @@ import os
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import cookie_settings, load_config
+from app.config import cookie_settings, insecure_cookies_warning, load_config
+from app.proxies import TrustedProxyFix
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,12 +19,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(_environment(config), app.instance_path))
     app.config.from_mapping({k: v for k, v in (config or {}).items() if not isinstance(v, str)})
+    # Checked again on the merged settings, so an override in code cannot skip it.
+    insecure_cookies = insecure_cookies_warning(app.config)
+    if insecure_cookies:
+        app.logger.warning(insecure_cookies)
     app.config.from_mapping(cookie_settings(app.config["COOKIE_SECURE"]))
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
-        # Only addresses added by our own proxies are believed.
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        # Only addresses added by our own proxies are believed, and only when
+        # one of them is the peer that sent the request.
+        app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, hops=app.config["TRUSTED_PROXIES"], trusted=app.config["TRUSTED_PROXY_ADDRESSES"]
+        )
 
     register_extensions(app)
     register_services(app)
@@ -43,10 +49,14 @@ def _environment(config: dict[str, Any] | None) -> dict[str, str]:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables for migrations)
     from app.database import configure_engines
+    from app.database_logging import describe_database_errors_in, keep_result_rows_out_of_the_log
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     configure_engines(app)
+    # Values sent to and read from the database are token and password hashes: never logged.
+    keep_result_rows_out_of_the_log()
+    describe_database_errors_in(app.logger)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

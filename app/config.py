@@ -1,10 +1,12 @@
 """Settings, read from the environment.
 
 ``DOORMAN_ENV`` picks the defaults: ``production`` (the default) refuses to
-start without a real SECRET_KEY and sends cookies only over HTTPS;
-``development`` and ``test`` relax that for a laptop.
+start without a real SECRET_KEY, or with cookies that may travel over plain
+HTTP unless explicitly allowed; ``development`` and ``test`` relax that for
+a laptop.
 """
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +16,13 @@ from limits import parse_many
 DAY = 24 * 60 * 60
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
+
+# What COOKIE_SECURE=false gives up, in the words of the refusal and the warning.
+INSECURE_COOKIES_LOSE = (
+    "the Secure flag on the session cookies (browsers would send them over plain HTTP), "
+    "their __Host- prefix (a sibling subdomain could plant or overwrite them) "
+    "and the Strict-Transport-Security (HSTS) header"
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -51,6 +60,30 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _networks(
+    env: Mapping[str, str], name: str, default: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks, such as "127.0.0.0/8,::1,10.0.0.0/8"."""
+    raw = env.get(name) or default
+    networks = []
+    for entry in raw.split(","):
+        try:
+            networks.append(ipaddress.ip_network(entry.strip()))
+        except ValueError as error:
+            raise ConfigurationError(
+                f"{name} must be comma-separated IP addresses or networks such as 10.0.0.0/8, "
+                f"got {entry.strip()!r} in {raw!r} ({error})"
+            ) from None
+    return tuple(networks)
+
+
+def _proxy_count(env: Mapping[str, str], name: str) -> int:
+    count = _int(env, name, 0)
+    if count < 0:
+        raise ConfigurationError(f"{name} must be 0 (no proxy) or the number of proxies in front, got {count}")
+    return count
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -80,7 +113,7 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters long.")
 
     default_db = "sqlite:///" + os.path.join(instance_path, "doorman.sqlite3")
-    return {
+    settings = {
         "DOORMAN_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_uri(env.get("DATABASE_URL") or default_db),
@@ -95,6 +128,7 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # Cookies: Secure (and __Host- prefixed) unless turned off for plain
         # HTTP on a laptop. See cookie_settings() for what follows from it.
         "COOKIE_SECURE": _bool(env, "COOKIE_SECURE", not relaxed),
+        "ALLOW_INSECURE_COOKIES_IN_PRODUCTION": _bool(env, "ALLOW_INSECURE_COOKIES_IN_PRODUCTION", False),
         # Flask-Login's remember-me cookie is never issued; a __Host- name
         # means no sibling subdomain can plant one either.
         "REMEMBER_COOKIE_NAME": "__Host-unused-remember",
@@ -110,8 +144,35 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # than one process uses redis://host:6379/0 so all of them share counts.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
-        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
+        # Only a direct peer in these networks may set X-Forwarded-For and -Proto.
+        "TRUSTED_PROXY_ADDRESSES": _networks(env, "TRUSTED_PROXY_ADDRESSES", "127.0.0.0/8,::1"),
     }
+    insecure_cookies_warning(settings)
+    return settings
+
+
+def insecure_cookies_warning(config: Mapping[str, Any]) -> str | None:
+    """What to warn about if production runs without Secure cookies; refuses to unless told to.
+
+    Turning COOKIE_SECURE off is meant for plain HTTP on a laptop. In
+    production it is almost always a mistake (TLS ends at a proxy, and
+    someone thought the app must then be told "not HTTPS"), and it loses
+    three protections at once, so it needs a second, explicit setting.
+    """
+    if config["DOORMAN_ENV"] != "production" or config["COOKIE_SECURE"]:
+        return None
+    if not config["ALLOW_INSECURE_COOKIES_IN_PRODUCTION"]:
+        raise ConfigurationError(
+            f"COOKIE_SECURE is false in production. That would drop {INSECURE_COOKIES_LOSE}.\n"
+            "Serve Doorman over HTTPS and leave COOKIE_SECURE unset; TLS that ends at a reverse proxy "
+            "in front of Doorman is HTTPS too.\n"
+            "To run without them anyway, also set ALLOW_INSECURE_COOKIES_IN_PRODUCTION=true."
+        )
+    return (
+        "COOKIE_SECURE is false in production (ALLOW_INSECURE_COOKIES_IN_PRODUCTION is set): "
+        f"running without {INSECURE_COOKIES_LOSE}."
+    )
 
 
 def cookie_settings(cookie_secure: bool) -> dict[str, Any]:

@@ -49,7 +49,8 @@ class DirectSelect:
     - the column types: parameters and results are converted by the same
       processors SQLAlchemy would use, so values are what an ORM query returns;
     - SQLAlchemy's exceptions: a driver error is raised as ``DBAPIError``, so
-      callers handle one family of errors whichever way a statement was sent.
+      callers handle one family of errors whichever way a statement was sent,
+      and, like the engine's, they leave the parameters (a token hash) out.
 
     On PostgreSQL the statement runs in autocommit: one round trip, rather
     than BEGIN, SELECT and a ROLLBACK when the connection goes back to the
@@ -81,7 +82,9 @@ class DirectSelect:
         try:
             connection = self._engine.raw_connection()
         except self._driver_error as error:
-            raise DBAPIError.instance(self.sql, driver_params, error, self._driver_error) from error
+            raise DBAPIError.instance(
+                self.sql, driver_params, error, self._driver_error, hide_parameters=self._engine.hide_parameters
+            ) from error
         try:
             row = self._fetch_one(connection.dbapi_connection, driver_params)
         except BaseException as error:
@@ -90,7 +93,8 @@ class DirectSelect:
             connection.invalidate(error if isinstance(error, Exception) else None)
             if isinstance(error, self._driver_error):
                 raise DBAPIError.instance(
-                    self.sql, driver_params, error, self._driver_error, connection_invalidated=True
+                    self.sql, driver_params, error, self._driver_error,
+                    hide_parameters=self._engine.hide_parameters, connection_invalidated=True,
                 ) from error
             raise
         finally:

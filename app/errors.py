@@ -37,7 +37,8 @@ def database_failed(error: SQLAlchemyError) -> tuple[str, int]:
 
     Whatever the view was about to report ("Signed out", "Password changed")
     never reaches the browser, and nobody is signed in by it; the details stay
-    in the log, not on the page.
+    in the log (without the values it failed on: app/database_logging.py),
+    not on the page.
     """
     current_app.logger.error("database error; answering 503", exc_info=error)
     try:

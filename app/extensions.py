@@ -7,7 +7,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# hide_parameters: SQLAlchemy otherwise writes a statement's parameters (token
+# hashes, password hashes) into its error messages and its statement log.
+db = SQLAlchemy(model_class=Base, engine_options={"hide_parameters": True})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

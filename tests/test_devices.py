@@ -199,7 +199,7 @@ def test_a_spoofed_forwarded_for_is_ignored_by_default(app, make_user):
     assert (stored.ip_address, stored.city) == ("198.51.100.20", None)
 
 
-@pytest.mark.config(TRUSTED_PROXIES=1)
+@pytest.mark.config(TRUSTED_PROXIES=1, TRUSTED_PROXY_ADDRESSES="10.0.0.0/8")
 def test_forwarded_for_is_honoured_behind_one_trusted_proxy(app, make_user):
     user = make_user()
     browser = app.test_client()

@@ -1,6 +1,7 @@
 """DirectSelect: the session lookup sent straight to the driver, with SQLAlchemy's types, pool and errors."""
 
 import tempfile
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,18 @@ def test_a_driver_error_is_a_sqlalchemy_error_and_the_connection_is_replaced(app
         assert "user_sessions" in raised.value.statement
         assert pool.checkedout() == 0  # nothing leaked
         assert lookup.first(token_hash=hash_token(token), now=LATER) is not None  # a fresh connection works
+
+
+def test_a_driver_error_leaves_the_token_hash_out_of_its_message(app, session_row, sessions_table_moved):
+    _, token = session_row
+    with app.app_context():
+        lookup = DirectSelect(db.engine, _RESOLVE)
+        with sessions_table_moved():
+            with pytest.raises(DBAPIError) as raised:
+                lookup.first(token_hash=hash_token(token), now=LATER)
+    rendered = "".join(traceback.format_exception(raised.value))  # the error and its cause, as a log would print them
+    assert "user_sessions" in rendered and "[SQL parameters hidden due to hide_parameters=True]" in rendered
+    assert hash_token(token) not in rendered
 
 
 def test_an_unreachable_database_is_a_sqlalchemy_error(tmp_path, app):

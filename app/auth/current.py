@@ -41,6 +41,8 @@ def load_signed_in_user(req: Request) -> SignedInUser | None:
             db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
+        # The app's logger writes database errors without their values (no
+        # token hash): see app/database_logging.py.
         current_app.logger.exception("session lookup failed; answering 503")
         g.session_lookup_failed = True
         return None
