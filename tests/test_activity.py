@@ -1,5 +1,6 @@
 """The account holder's security activity: sentences from the presenter, and the page."""
 
+import html
 import re
 from datetime import datetime, timezone
 
@@ -8,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
 from app.services.activity import describe, device_phrase, place_phrase
+from app.services.audit import Snapshot
 from app.services.errors import InvalidCredentials
 from tests.helpers import (
     CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, client_details, signed_in_client,
@@ -235,3 +237,78 @@ def test_client_supplied_text_is_escaped(app, make_user, make_session):
 def test_the_nav_links_to_the_activity_page(app, signed_in, client):
     page = client.get("/activity").get_data(as_text=True)
     assert '<a href="/activity" aria-current="page">Security activity</a>' in page
+
+
+# -- what support leaves on the account holder's page --------------------------------
+
+AGENT_BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+AGENT_FACTS = (LAGOS, "Lagos", "Nigeria", "Firefox", "Linux", "agent@example.com")
+TICKET = "account recovery, ticket 4411"
+
+
+def support_acts(app, desk, customer, phone, action):
+    """What the support console does for ``action``: look, end one session, or end them all."""
+    same_origin = {"Sec-Fetch-Site": "same-origin"}
+    if action == "view":
+        assert desk.get(f"/support/users/{customer.id}", headers=same_origin).status_code == 200
+    elif action == "one":
+        desk.post(f"/support/users/{customer.id}/sessions/{phone.id}/sign-out", data={"reason": TICKET},
+                  headers=same_origin)
+    else:
+        desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": TICKET}, headers=same_origin)
+
+
+@pytest.mark.parametrize(("action", "sentence"), [
+    ("view", "Support Support viewed this account's sessions"),
+    ("one", f"Support Signed out by support: {TICKET}"),
+    ("all", f"Support All sessions signed out by support: {TICKET}"),
+])
+def test_the_account_holder_sees_that_support_acted_and_why_never_where_the_agent_was(
+        app, make_user, make_session, clock, action, sentence):
+    customer = make_user("customer@example.com")
+    phone, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    make_user("agent@example.com", role="support")
+    desk = signed_in_client(app, "agent@example.com", user_agent=AGENT_BROWSER, ip_address=LAGOS)
+    clock.advance(minutes=1)
+    support_acts(app, desk, customer, phone, action)
+    clock.advance(minutes=1)
+    browser = signed_in_client(app, customer.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert sentence in [html.unescape(s) for s in sentences(page)]
+    for fact in AGENT_FACTS:
+        assert fact not in page, fact
+    if action == "one":  # the session that support ended is the account holder's own, and is named
+        assert "Safari on iPhone in Valencia, Spain" in page and f"IP {VALENCIA}" in page
+
+
+def test_staff_batches_recorded_with_the_agents_place_still_hide_it_from_the_account_holder(app, make_user):
+    customer, staff = make_user(), make_user("agent@example.com", role="support")
+    with app.app_context():
+        # How a support "sign out all sessions" was recorded before its place was kept apart.
+        app.extensions["doorman.audit"].record(
+            EventType.ALL_SESSIONS_REVOKED, subject_id=customer.id, actor_kind=ActorKind.STAFF,
+            actor_id=staff.id, reason=TICKET, details={"count": 1, "sessions": []},
+            where=Snapshot(ip_address=LAGOS, device="Firefox on Linux", place="Lagos, Nigeria"))
+        db.session.commit()
+    browser = signed_in_client(app, customer.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert f"Support All sessions signed out by support: {TICKET}" in sentences(page)
+    for fact in AGENT_FACTS:
+        assert fact not in page, fact
+
+
+def test_the_support_console_still_shows_where_the_agent_signed_everything_out_from(
+        app, make_user, make_session, clock):
+    customer = make_user("customer@example.com")
+    phone, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    make_user("agent@example.com", role="support")
+    desk = signed_in_client(app, "agent@example.com", user_agent=AGENT_BROWSER, ip_address=LAGOS)
+    support_acts(app, desk, customer, phone, "all")
+
+    page = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "same-origin"})
+
+    assert f"IP {LAGOS}" in page.get_data(as_text=True)

@@ -6,7 +6,7 @@ same event as "The user signed out ...", and see which staff member acted
 where the account holder only sees "support".
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -85,10 +85,27 @@ def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
         sentence=sentence,
         when=Moment(event.created_at),
         note=note,
-        ip_address=event.ip_address,
+        ip_address=_ip_shown(event, for_staff),
         by_support=event.actor_kind == ActorKind.STAFF,
         failed=event.event_type == EventType.SIGN_IN_FAILED,
     )
+
+
+def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
+    """The address an entry shows: never, to the account holder, the one a staff member acted from.
+
+    A staff event's own IP is that of the account's session it ended; events
+    about no one session (a batch, a look) have none for the account holder.
+    Rows written before staff batches kept their place apart still carry the
+    agent's address there, hence the check on ``session_id`` rather than on
+    the column alone. Staff readers also see where the staff member acted from.
+    """
+    if event.actor_kind != ActorKind.STAFF:
+        return event.ip_address
+    if not for_staff:
+        return event.ip_address if event.session_id is not None else None
+    acted_from = (event.details or {}).get("from")
+    return event.ip_address or (acted_from.get("ip_address") if isinstance(acted_from, Mapping) else None)
 
 
 def place_phrase(place: str | None) -> str:
