@@ -312,3 +312,82 @@ def test_the_support_console_still_shows_where_the_agent_signed_everything_out_f
     page = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "same-origin"})
 
     assert f"IP {LAGOS}" in page.get_data(as_text=True)
+
+
+# -- what a stranger can put on the account holder's page --------------------------
+
+ANDROID_CHROME_WITH = "Mozilla/5.0 (Linux; Android 14; {}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"
+# (User-Agent of a failed sign-in, the sender's words, what the account holder is told of the device)
+HOSTILE_USER_AGENTS = [
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT call support +1 555 0100"), ["URGENT", "555 0100"],
+                 "Chrome on Android", id="words-as-device-model"),
+    pytest.param(ANDROID_CHROME_WITH.format("HUAWEI URGENT refund 5550100"), ["URGENT", "refund", "5550100"],
+                 "Chrome on Android", id="words-after-a-known-brand"),
+    pytest.param("URGENT refund desk 5550100/1.0 CFNetwork/1410.0.3 Darwin/22.6.0", ["URGENT", "refund", "5550100"],
+                 "an unknown browser on iOS", id="words-as-app-name"),
+    pytest.param("Mozilla/5.0 (compatible; URGENT refund call 5550100 Robot/1.0)", ["URGENT", "refund", "5550100"],
+                 "an unknown device", id="words-as-bot-name"),
+    pytest.param("HbbTV/1.1.1 (; URGENT; 2015)", ["URGENT", "HbbTV"], "an unknown device", id="word-as-system"),
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT call 5550100 " * 5), ["URGENT", "5550100"],
+                 "Chrome on Android", id="long"),
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT call 5550100 " * 200), ["URGENT", "5550100"],
+                 "Android on Android", id="longer-than-is-kept"),
+    pytest.param(ANDROID_CHROME_WITH.format("Звоните в поддержку"), ["Звоните", "поддержку"],
+                 "Chrome on Android", id="non-ascii"),
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT\r\nSet-Cookie: x=1\r\ncall 5550100"),
+                 ["URGENT", "Set-Cookie", "5550100"], "Chrome on Android", id="cr-lf"),
+]
+
+
+def activity_notes(page_html: str) -> list[str]:
+    return [html.unescape(n) for n in re.findall(r'<span class="activity__note">(.*?)</span>', page_html, re.S)]
+
+
+@pytest.mark.parametrize(("user_agent", "words", "device"), HOSTILE_USER_AGENTS)
+def test_a_failed_sign_in_cannot_write_the_senders_words_on_the_account_holders_page(
+        app, make_user, clock, user_agent, words, device):
+    user = make_user("customer@example.com")
+    stranger = app.test_client()
+    stranger.post("/sign-in", data={"email": user.email, "password": "wrong"},
+                  environ_base={"REMOTE_ADDR": LAGOS, "HTTP_USER_AGENT": user_agent})
+    clock.advance(minutes=1)
+    browser = signed_in_client(app, user.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert "Failed sign-in attempt from Lagos, Nigeria" in sentences(page)
+    assert device in activity_notes(page)
+    for word in words:
+        assert word not in page, word
+
+
+@pytest.mark.parametrize(("user_agent", "words", "device"), HOSTILE_USER_AGENTS[:1])
+def test_staff_still_see_the_user_agent_a_failed_sign_in_sent(app, make_user, user_agent, words, device):
+    user = make_user("customer@example.com")
+    app.test_client().post("/sign-in", data={"email": user.email, "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": LAGOS, "HTTP_USER_AGENT": user_agent})
+    make_user("agent@example.com", role="support")
+    desk = signed_in_client(app, "agent@example.com")
+
+    page = desk.get(f"/support/users/{user.id}", headers={"Sec-Fetch-Site": "same-origin"}).get_data(as_text=True)
+
+    assert html.escape(user_agent, quote=False) in page
+    assert "Chrome on Android" in activity_notes(page)
+
+
+def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app, make_user):
+    user = make_user()
+    with app.app_context():
+        # How such an attempt was recorded before only recognised names were kept.
+        app.extensions["doorman.audit"].record(
+            EventType.SIGN_IN_FAILED, subject_id=user.id, actor_kind=ActorKind.USER,
+            where=Snapshot(ip_address=LAGOS, device="Chrome on URGENT call support +1 555 0100",
+                           place="Lagos, Nigeria"))
+        db.session.commit()
+    browser = signed_in_client(app, user.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert "Failed sign-in attempt from Lagos, Nigeria" in sentences(page)
+    assert "an unknown device" in activity_notes(page)
+    assert "URGENT" not in page and "555 0100" not in page

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
+from app.services.enrichment import is_recognised_summary
 
 UNKNOWN_PLACE = "Unknown location"
 LOCAL_NETWORK = "Local network"
@@ -72,6 +73,8 @@ class ActivityEntry:
     ip_address: str | None
     by_support: bool
     failed: bool
+    # The User-Agent a failed sign-in sent, as sent: for staff readers only.
+    user_agent: str | None = None
 
 
 def describe_all(events: Iterable[SecurityEvent], *, for_staff: bool = False) -> list[ActivityEntry]:
@@ -88,6 +91,7 @@ def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
         ip_address=_ip_shown(event, for_staff),
         by_support=event.actor_kind == ActorKind.STAFF,
         failed=event.event_type == EventType.SIGN_IN_FAILED,
+        user_agent=(event.details or {}).get("user_agent") if for_staff else None,
     )
 
 
@@ -183,7 +187,12 @@ class _Sentences:
             origin = "a local network"
         else:
             origin = place
-        return f"Failed sign-in attempt from {origin}", device_phrase(self.event.device_summary)
+        device = self.event.device_summary
+        if not self.for_staff and not is_recognised_summary(device):
+            # Whoever failed to sign in wrote their User-Agent. Rows recorded
+            # before only recognised names were kept may hold their words.
+            device = None
+        return f"Failed sign-in attempt from {origin}", device_phrase(device)
 
     def _signed_out(self) -> tuple[str, str | None]:
         if self.details.get("end_reason") == EndReason.SUPERSEDED:
