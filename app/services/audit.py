@@ -161,17 +161,7 @@ class AuditService:
         redirect back after an action, which would otherwise bury the
         account holder's activity under identical lines.
         """
-        recent = self._db.scalar(
-            select(SecurityEvent.id)
-            .where(
-                SecurityEvent.subject_id == subject_id,
-                SecurityEvent.actor_id == staff_id,
-                SecurityEvent.event_type == EventType.STAFF_VIEWED_SESSIONS,
-                SecurityEvent.created_at > self._clock.now() - STAFF_VIEW_WINDOW,
-            )
-            .limit(1)
-        )
-        if recent is not None:
+        if self.staff_viewed_recently(staff_id=staff_id, subject_id=subject_id):
             return None
         return self.record(
             EventType.STAFF_VIEWED_SESSIONS,
@@ -182,6 +172,20 @@ class AuditService:
         )
 
     # -- reading --------------------------------------------------------------
+
+    def staff_viewed_recently(self, *, staff_id: int, subject_id: int) -> bool:
+        """Whether this staff member's look at the account was recorded within STAFF_VIEW_WINDOW."""
+        recent = self._db.scalar(
+            select(SecurityEvent.id)
+            .where(
+                SecurityEvent.subject_id == subject_id,
+                SecurityEvent.actor_id == staff_id,
+                SecurityEvent.event_type == EventType.STAFF_VIEWED_SESSIONS,
+                SecurityEvent.created_at > self._clock.now() - STAFF_VIEW_WINDOW,
+            )
+            .limit(1)
+        )
+        return recent is not None
 
     def activity(
         self, subject_id: int, *, since: datetime | None, page: int, per_page: int
