@@ -316,7 +316,8 @@ def test_the_support_console_still_shows_where_the_agent_signed_everything_out_f
 
 # -- what a stranger can put on the account holder's page --------------------------
 
-ANDROID_CHROME_WITH = "Mozilla/5.0 (Linux; Android 14; {}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"
+ANDROID_CHROME_WITH = ("Mozilla/5.0 (Linux; Android 14; {}) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0.0.0 Mobile Safari/537.36")
 # (User-Agent of a failed sign-in, the sender's words, what the account holder is told of the device)
 HOSTILE_USER_AGENTS = [
     pytest.param(ANDROID_CHROME_WITH.format("URGENT call support +1 555 0100"), ["URGENT", "555 0100"],
