@@ -19,13 +19,20 @@ def signed_in_client(
     password: str = PASSWORD,
     user_agent: str | None = None,
     ip_address: str | None = None,
+    fetch_site: str | None = "same-origin",
     **kwargs: Any,
 ) -> FlaskClient:
     """A new browser, signed in as ``email`` through the real sign-in form.
 
-    ``user_agent`` and ``ip_address`` stay with the browser for every later request.
+    ``user_agent`` and ``ip_address`` stay with the browser for every later
+    request. Like a current browser moving between Doorman's own pages, every
+    request says ``Sec-Fetch-Site: same-origin``; ``fetch_site=None`` is an
+    older browser that sends no Fetch Metadata. A request's own ``headers``
+    override it.
     """
     browser = app.test_client()
+    if fetch_site is not None:
+        browser.environ_base["HTTP_SEC_FETCH_SITE"] = fetch_site
     if user_agent is not None:
         browser.environ_base["HTTP_USER_AGENT"] = user_agent
     if ip_address is not None:

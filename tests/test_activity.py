@@ -1,5 +1,6 @@
 """The account holder's security activity: sentences from the presenter, and the page."""
 
+import html
 import re
 from datetime import datetime, timezone
 
@@ -8,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
 from app.services.activity import describe, device_phrase, place_phrase
+from app.services.audit import Snapshot
 from app.services.errors import InvalidCredentials
 from tests.helpers import (
     CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, client_details, signed_in_client,
@@ -235,3 +237,158 @@ def test_client_supplied_text_is_escaped(app, make_user, make_session):
 def test_the_nav_links_to_the_activity_page(app, signed_in, client):
     page = client.get("/activity").get_data(as_text=True)
     assert '<a href="/activity" aria-current="page">Security activity</a>' in page
+
+
+# -- what support leaves on the account holder's page --------------------------------
+
+AGENT_BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+AGENT_FACTS = (LAGOS, "Lagos", "Nigeria", "Firefox", "Linux", "agent@example.com")
+TICKET = "account recovery, ticket 4411"
+
+
+def support_acts(app, desk, customer, phone, action):
+    """What the support console does for ``action``: look, end one session, or end them all."""
+    same_origin = {"Sec-Fetch-Site": "same-origin"}
+    if action == "view":
+        assert desk.get(f"/support/users/{customer.id}", headers=same_origin).status_code == 200
+    elif action == "one":
+        desk.post(f"/support/users/{customer.id}/sessions/{phone.id}/sign-out", data={"reason": TICKET},
+                  headers=same_origin)
+    else:
+        desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": TICKET}, headers=same_origin)
+
+
+@pytest.mark.parametrize(("action", "sentence"), [
+    ("view", "Support Support viewed this account's sessions"),
+    ("one", f"Support Signed out by support: {TICKET}"),
+    ("all", f"Support All sessions signed out by support: {TICKET}"),
+])
+def test_the_account_holder_sees_that_support_acted_and_why_never_where_the_agent_was(
+        app, make_user, make_session, clock, action, sentence):
+    customer = make_user("customer@example.com")
+    phone, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    make_user("agent@example.com", role="support")
+    desk = signed_in_client(app, "agent@example.com", user_agent=AGENT_BROWSER, ip_address=LAGOS)
+    clock.advance(minutes=1)
+    support_acts(app, desk, customer, phone, action)
+    clock.advance(minutes=1)
+    browser = signed_in_client(app, customer.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert sentence in [html.unescape(s) for s in sentences(page)]
+    for fact in AGENT_FACTS:
+        assert fact not in page, fact
+    if action == "one":  # the session that support ended is the account holder's own, and is named
+        assert "Safari on iPhone in Valencia, Spain" in page and f"IP {VALENCIA}" in page
+
+
+def test_staff_batches_recorded_with_the_agents_place_still_hide_it_from_the_account_holder(app, make_user):
+    customer, staff = make_user(), make_user("agent@example.com", role="support")
+    with app.app_context():
+        # How a support "sign out all sessions" was recorded before its place was kept apart.
+        app.extensions["doorman.audit"].record(
+            EventType.ALL_SESSIONS_REVOKED, subject_id=customer.id, actor_kind=ActorKind.STAFF,
+            actor_id=staff.id, reason=TICKET, details={"count": 1, "sessions": []},
+            where=Snapshot(ip_address=LAGOS, device="Firefox on Linux", place="Lagos, Nigeria"))
+        db.session.commit()
+    browser = signed_in_client(app, customer.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert f"Support All sessions signed out by support: {TICKET}" in sentences(page)
+    for fact in AGENT_FACTS:
+        assert fact not in page, fact
+
+
+def test_the_support_console_still_shows_where_the_agent_signed_everything_out_from(
+        app, make_user, make_session, clock):
+    customer = make_user("customer@example.com")
+    phone, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    make_user("agent@example.com", role="support")
+    desk = signed_in_client(app, "agent@example.com", user_agent=AGENT_BROWSER, ip_address=LAGOS)
+    support_acts(app, desk, customer, phone, "all")
+
+    page = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "same-origin"})
+
+    assert f"IP {LAGOS}" in page.get_data(as_text=True)
+
+
+# -- what a stranger can put on the account holder's page --------------------------
+
+ANDROID_CHROME_WITH = ("Mozilla/5.0 (Linux; Android 14; {}) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0.0.0 Mobile Safari/537.36")
+# (User-Agent of a failed sign-in, the sender's words, what the account holder is told of the device)
+HOSTILE_USER_AGENTS = [
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT call support +1 555 0100"), ["URGENT", "555 0100"],
+                 "Chrome on Android", id="words-as-device-model"),
+    pytest.param(ANDROID_CHROME_WITH.format("HUAWEI URGENT refund 5550100"), ["URGENT", "refund", "5550100"],
+                 "Chrome on Android", id="words-after-a-known-brand"),
+    pytest.param("URGENT refund desk 5550100/1.0 CFNetwork/1410.0.3 Darwin/22.6.0", ["URGENT", "refund", "5550100"],
+                 "an unknown browser on iOS", id="words-as-app-name"),
+    pytest.param("Mozilla/5.0 (compatible; URGENT refund call 5550100 Robot/1.0)", ["URGENT", "refund", "5550100"],
+                 "an unknown device", id="words-as-bot-name"),
+    pytest.param("HbbTV/1.1.1 (; URGENT; 2015)", ["URGENT", "HbbTV"], "an unknown device", id="word-as-system"),
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT call 5550100 " * 5), ["URGENT", "5550100"],
+                 "Chrome on Android", id="long"),
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT call 5550100 " * 200), ["URGENT", "5550100"],
+                 "Android on Android", id="longer-than-is-kept"),
+    pytest.param(ANDROID_CHROME_WITH.format("Звоните в поддержку"), ["Звоните", "поддержку"],
+                 "Chrome on Android", id="non-ascii"),
+    pytest.param(ANDROID_CHROME_WITH.format("URGENT\r\nSet-Cookie: x=1\r\ncall 5550100"),
+                 ["URGENT", "Set-Cookie", "5550100"], "Chrome on Android", id="cr-lf"),
+]
+
+
+def activity_notes(page_html: str) -> list[str]:
+    return [html.unescape(n) for n in re.findall(r'<span class="activity__note">(.*?)</span>', page_html, re.S)]
+
+
+@pytest.mark.parametrize(("user_agent", "words", "device"), HOSTILE_USER_AGENTS)
+def test_a_failed_sign_in_cannot_write_the_senders_words_on_the_account_holders_page(
+        app, make_user, clock, user_agent, words, device):
+    user = make_user("customer@example.com")
+    stranger = app.test_client()
+    stranger.post("/sign-in", data={"email": user.email, "password": "wrong"},
+                  environ_base={"REMOTE_ADDR": LAGOS, "HTTP_USER_AGENT": user_agent})
+    clock.advance(minutes=1)
+    browser = signed_in_client(app, user.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert "Failed sign-in attempt from Lagos, Nigeria" in sentences(page)
+    assert device in activity_notes(page)
+    for word in words:
+        assert word not in page, word
+
+
+@pytest.mark.parametrize(("user_agent", "words", "device"), HOSTILE_USER_AGENTS[:1])
+def test_staff_still_see_the_user_agent_a_failed_sign_in_sent(app, make_user, user_agent, words, device):
+    user = make_user("customer@example.com")
+    app.test_client().post("/sign-in", data={"email": user.email, "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": LAGOS, "HTTP_USER_AGENT": user_agent})
+    make_user("agent@example.com", role="support")
+    desk = signed_in_client(app, "agent@example.com")
+
+    page = desk.get(f"/support/users/{user.id}", headers={"Sec-Fetch-Site": "same-origin"}).get_data(as_text=True)
+
+    assert html.escape(user_agent, quote=False) in page
+    assert "Chrome on Android" in activity_notes(page)
+
+
+def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app, make_user):
+    user = make_user()
+    with app.app_context():
+        # How such an attempt was recorded before only recognised names were kept.
+        app.extensions["doorman.audit"].record(
+            EventType.SIGN_IN_FAILED, subject_id=user.id, actor_kind=ActorKind.USER,
+            where=Snapshot(ip_address=LAGOS, device="Chrome on URGENT call support +1 555 0100",
+                           place="Lagos, Nigeria"))
+        db.session.commit()
+    browser = signed_in_client(app, user.email, user_agent=CHROME_MAC, ip_address=MADRID)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert "Failed sign-in attempt from Lagos, Nigeria" in sentences(page)
+    assert "an unknown device" in activity_notes(page)
+    assert "URGENT" not in page and "555 0100" not in page

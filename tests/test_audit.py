@@ -60,6 +60,18 @@ def test_a_failed_sign_in_is_recorded_on_the_account_and_committed(app, auth, ma
     assert (event.place, event.ip_address, event.device_summary) == ("Lagos, Nigeria", LAGOS, "Chrome on macOS")
 
 
+def test_a_failed_sign_in_records_only_recognised_names_and_keeps_what_was_sent_for_staff(app, auth, make_user):
+    user = make_user()
+    sent = ("Mozilla/5.0 (Linux; Android 14; URGENT call support +1 555 0100) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36")
+
+    auth.sign_in(user.email, "not the password", headers={"User-Agent": sent}, environ_base={"REMOTE_ADDR": LAGOS})
+
+    [event] = events_of(app, user.id)
+    assert (event.device_summary, event.place, event.ip_address) == ("Chrome on Android", "Lagos, Nigeria", LAGOS)
+    assert event.details == {"user_agent": sent}
+
+
 def test_a_disabled_account_with_the_right_password_records_a_failed_attempt(app, auth, make_user):
     user = make_user()
     with app.app_context():
@@ -217,7 +229,10 @@ def test_end_all_records_one_event_and_nothing_when_nothing_ended(app, app_conte
     assert (event.event_type, event.actor_kind, event.actor_id, event.reason) == (
         EventType.ALL_SESSIONS_REVOKED, ActorKind.STAFF, staff.id, "ticket 4411")
     assert (event.details["count"], len(event.details["sessions"])) == (3, 3)
-    assert event.place == "Madrid, Spain"  # where the staff member acted from
+    # Where the staff member acted from is kept apart from the event's own place,
+    # which the account holder reads.
+    assert (event.ip_address, event.device_summary, event.place) == (None, None, None)
+    assert event.details["from"] == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
 
 
 def test_an_unknown_session_records_nothing(app, app_context, sessions, make_user, make_session):

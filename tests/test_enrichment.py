@@ -20,8 +20,10 @@ from app.services.enrichment import (
     bundled_database_path,
     clean_user_agent,
     device_summary,
+    is_recognised_summary,
     parse_user_agent,
     place_label,
+    recognised_device,
 )
 from tests.mmdb import city_record, write_city_db
 
@@ -185,6 +187,50 @@ def test_junk_is_fast() -> None:
     for i in range(20):  # distinct strings, so the cache cannot help
         parse_user_agent(f"{i}{JUNK_10K}")
     assert time.perf_counter() - start < 2.0
+
+
+# --- what a request that proved nothing is shown as ---------------------------
+
+
+@pytest.mark.parametrize(("user_agent", "expected"), [(ua, exp) for _, ua, exp in USER_AGENTS],
+                         ids=[name for name, _, _ in USER_AGENTS])
+def test_recognised_device_names_real_browsers_and_systems_as_parse_does(user_agent: str,
+                                                                         expected: DeviceInfo) -> None:
+    # Only Apple's device names survive: every other model is the sender's text.
+    apple = expected.device if expected.device in ("iPhone", "iPad") else None
+    assert recognised_device(user_agent) == DeviceInfo(expected.device_type, expected.browser, expected.os, apple)
+
+
+ANDROID_CHROME_WITH = ("Mozilla/5.0 (Linux; Android 14; {}) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/120.0.0.0 Mobile Safari/537.36")
+
+
+@pytest.mark.parametrize(("user_agent", "expected"), [
+    (ANDROID_CHROME_WITH.format("URGENT call support +1 555 0100"),
+     DeviceInfo("mobile", "Chrome 120", "Android 14", None)),
+    (ANDROID_CHROME_WITH.format("Samsung SM-URGENT"), DeviceInfo("mobile", "Chrome 120", "Android 14", None)),
+    ("URGENT refund desk 5550100/1.0 CFNetwork/1410.0.3 Darwin/22.6.0", DeviceInfo("mobile", None, "iOS 16", None)),
+    ("Mozilla/5.0 (compatible; URGENT refund call 5550100 Robot/1.0)", DeviceInfo("bot", None, None, None)),
+    ("Mozilla/5.0 (compatible; Bad\nBot/1.0; +http://x)", DeviceInfo("bot", None, None, None)),
+    ("HbbTV/1.1.1 (; URGENT; 2015)", DeviceInfo("unknown", None, None, None)),
+    ("Mozilla/5.0 (Windows NT 5.1) AppleWebKit/537.36 Chrome/49.0 Safari/537.36",
+     DeviceInfo("desktop", "Chrome 49", "Windows", None)),  # "XP" is captured text: only numbers stay
+    (None, DeviceInfo("unknown", None, None, None)),
+])
+def test_recognised_device_keeps_none_of_the_senders_words(user_agent: str | None, expected: DeviceInfo) -> None:
+    assert recognised_device(user_agent) == expected
+    if user_agent is not None:
+        assert parse_user_agent(user_agent) != expected  # the plain parse says more: the sender's words
+
+
+@pytest.mark.parametrize(("summary", "recognised"), [
+    ("Chrome on Android", True), ("Safari on iPhone", True), ("Firefox on Linux", True), ("Chrome", True),
+    ("Unknown browser on Windows", True), ("Unknown browser", True), ("Android WebView on Android", True),
+    ("Chrome on URGENT call support +1 555 0100", False), ("Chrome on Samsung SM-S918B", False),
+    ("URGENT refund desk on iOS", False), ("Chrome on Android on Android", False), ("", False), (None, False),
+])
+def test_is_recognised_summary(summary: str | None, recognised: bool) -> None:
+    assert is_recognised_summary(summary) is recognised
 
 
 @pytest.mark.parametrize(("browser", "os", "device", "versions", "expected"), [

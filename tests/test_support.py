@@ -155,6 +155,114 @@ def test_opening_an_account_is_recorded_once_per_visit(app, agent, make_user, cl
     assert views[0].details["from"]["place"] == "Madrid, Spain"
 
 
+# -- who may record a look ----------------------------------------------------------------
+# A GET any page on the web can link to must not write "Support viewed this
+# account" into someone's history; a look is recorded only on the staff
+# member's own navigation, and the account is never shown without one.
+
+
+def looks_at(app, customer):
+    return [e for e in events_of(app, customer.id) if e.event_type == EventType.STAFF_VIEWED_SESSIONS]
+
+
+def headers_only(desk, headers):
+    """``desk`` with no Fetch Metadata of its own: exactly ``headers`` say where the request came from."""
+    desk.environ_base.pop("HTTP_SEC_FETCH_SITE", None)
+    return headers
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "same-origin"},  # a link or form on Doorman's pages
+    {"Sec-Fetch-Site": "none"},  # a typed address or a bookmark
+    {"Referer": "http://localhost/support/?q=customer"},  # a browser without Fetch Metadata
+    {"Origin": "http://localhost"},
+], ids=["same-origin", "typed", "own-referer", "own-origin"])
+def test_the_staff_members_own_navigation_records_one_look(app, agent, make_user, make_session, headers):
+    customer = make_user("customer@example.com")
+    make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    staff, desk = agent
+
+    response = desk.get(f"/support/users/{customer.id}", headers=headers_only(desk, headers))
+
+    assert response.status_code == 200 and "Active sessions (1)" in response.get_data(as_text=True)
+    assert [(e.actor_id, e.details["from"]["place"]) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},  # another application on a sibling domain
+    {"Sec-Fetch-Site": "cross-site", "Referer": "http://localhost/support/"},  # Fetch Metadata decides
+    {"Referer": "https://elsewhere.example/phish"},
+    {"Referer": "http://localhost:8080/"},  # another port is another origin
+    {"Referer": "https://localhost/support/"},  # so is another scheme
+    {"Origin": "https://elsewhere.example", "Referer": "http://localhost/support/"},
+    {"Origin": "null"},
+    {"Referer": "http://[::1/"},  # not even a URL
+    {},  # nothing says where it came from: an old browser following a rel=noreferrer link
+], ids=["cross-site", "same-site", "cross-site-with-own-referer", "foreign-referer", "other-port",
+        "other-scheme", "foreign-origin", "opaque-origin", "broken-referer", "no-headers"])
+def test_a_request_from_elsewhere_records_no_look_and_shows_nothing_of_the_account(
+        app, agent, make_user, make_session, headers):
+    customer = make_user("customer@example.com")
+    make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    _, desk = agent
+
+    response = desk.get(f"/support/users/{customer.id}", headers=headers_only(desk, headers))
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Open customer@example.com?" in page
+    assert f'action="/support/users/{customer.id}/open"' in page
+    for fact in (VALENCIA, "Valencia", SAFARI_IPHONE, "Active sessions", "<h2>Security activity</h2>"):
+        assert fact not in page, fact
+    assert looks_at(app, customer) == []
+
+
+def test_opening_from_the_question_records_one_look_and_shows_the_account(app, agent, make_user, make_session,
+                                                                        clock):
+    customer = make_user("customer@example.com")
+    make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    staff, desk = agent
+    desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "cross-site"})
+
+    response = desk.post(f"/support/users/{customer.id}/open")
+    assert (response.status_code, response.headers["Location"]) == (302, f"/support/users/{customer.id}")
+    page = desk.get(response.headers["Location"]).get_data(as_text=True)
+    clock.advance(minutes=9)
+    desk.post(f"/support/users/{customer.id}/open")  # the same visit
+
+    assert "Active sessions (1)" in page and VALENCIA in page
+    assert [(e.actor_id, e.details["from"]["place"]) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
+
+
+def test_within_a_recorded_visit_a_link_from_elsewhere_shows_the_account_and_records_nothing(
+        app, agent, make_user, make_session, clock):
+    customer = make_user("customer@example.com")
+    make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    _, desk = agent
+    desk.get(f"/support/users/{customer.id}")
+    clock.advance(minutes=9)
+
+    inside = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "cross-site"})
+    clock.advance(minutes=2)
+    after = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "cross-site"})
+
+    assert "Active sessions (1)" in inside.get_data(as_text=True)
+    assert "Open customer@example.com?" in after.get_data(as_text=True)
+    assert len(looks_at(app, customer)) == 1
+
+
+def test_the_question_is_asked_only_of_staff_who_may_open_the_account(app, agent, make_user):
+    colleague = make_user("colleague@example.com", role="admin")
+    _, desk = agent
+
+    assert desk.get(f"/support/users/{colleague.id}", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert desk.get("/support/users/999999", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 404
+    assert desk.post(f"/support/users/{colleague.id}/open").status_code == 403
+    assert desk.post("/support/users/999999/open").status_code == 404
+    assert looks_at(app, colleague) == []
+
+
 def test_an_unknown_account_is_a_404(app, agent):
     _, desk = agent
     assert desk.get("/support/users/999999").status_code == 404

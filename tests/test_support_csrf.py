@@ -21,6 +21,7 @@ def desk_and_target(app, make_user, make_session):
     customer = make_user()
     row, _ = make_session(customer)
     desk = app.test_client()
+    desk.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a current browser, inside the console
     sign_in(desk, make_user(role="support").email)
     return desk, customer, row
 
@@ -64,3 +65,27 @@ def test_the_search_and_audit_forms_are_gets_without_tokens(app, make_user):
         page = admin.get(url).get_data(as_text=True)
         assert 'method="get"' in page
         assert len(csrf_tokens_in(page)) == 1  # only the header's sign-out form
+
+
+@pytest.mark.parametrize("csrf_token", [None, "forged-token"])
+def test_opening_an_account_from_elsewhere_needs_the_questions_token(app, desk_and_target, csrf_token):
+    desk, customer, _ = desk_and_target
+    url = f"/support/users/{customer.id}/open"
+
+    response = desk.post(url, data={} if csrf_token is None else {"csrf_token": csrf_token},
+                         headers={"Sec-Fetch-Site": "cross-site"}, follow_redirects=True)
+
+    assert "That form had expired, so nothing was changed." in response.get_data(as_text=True)
+    assert "staff_viewed_sessions" not in event_types(app, customer.id)
+
+
+def test_opening_an_account_from_elsewhere_with_the_questions_token_records_the_look(app, desk_and_target):
+    desk, customer, _ = desk_and_target
+    question = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "cross-site"})
+    tokens = csrf_tokens_in(question.get_data(as_text=True))
+    assert len(tokens) == 2  # sign-out in the header, and the question's own form
+
+    response = desk.post(f"/support/users/{customer.id}/open", data={"csrf_token": tokens[1]})
+
+    assert (response.status_code, response.headers["Location"]) == (302, f"/support/users/{customer.id}")
+    assert event_types(app, customer.id).count("staff_viewed_sessions") == 1

@@ -6,12 +6,13 @@ same event as "The user signed out ...", and see which staff member acted
 where the account holder only sees "support".
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
+from app.services.enrichment import is_recognised_summary
 
 UNKNOWN_PLACE = "Unknown location"
 LOCAL_NETWORK = "Local network"
@@ -72,6 +73,8 @@ class ActivityEntry:
     ip_address: str | None
     by_support: bool
     failed: bool
+    # The User-Agent a failed sign-in sent, as sent: for staff readers only.
+    user_agent: str | None = None
 
 
 def describe_all(events: Iterable[SecurityEvent], *, for_staff: bool = False) -> list[ActivityEntry]:
@@ -85,10 +88,28 @@ def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
         sentence=sentence,
         when=Moment(event.created_at),
         note=note,
-        ip_address=event.ip_address,
+        ip_address=_ip_shown(event, for_staff),
         by_support=event.actor_kind == ActorKind.STAFF,
         failed=event.event_type == EventType.SIGN_IN_FAILED,
+        user_agent=(event.details or {}).get("user_agent") if for_staff else None,
     )
+
+
+def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
+    """The address an entry shows: never, to the account holder, the one a staff member acted from.
+
+    A staff event's own IP is that of the account's session it ended; events
+    about no one session (a batch, a look) have none for the account holder.
+    Rows written before staff batches kept their place apart still carry the
+    agent's address there, hence the check on ``session_id`` rather than on
+    the column alone. Staff readers also see where the staff member acted from.
+    """
+    if event.actor_kind != ActorKind.STAFF:
+        return event.ip_address
+    if not for_staff:
+        return event.ip_address if event.session_id is not None else None
+    acted_from = (event.details or {}).get("from")
+    return event.ip_address or (acted_from.get("ip_address") if isinstance(acted_from, Mapping) else None)
 
 
 def place_phrase(place: str | None) -> str:
@@ -166,7 +187,12 @@ class _Sentences:
             origin = "a local network"
         else:
             origin = place
-        return f"Failed sign-in attempt from {origin}", device_phrase(self.event.device_summary)
+        device = self.event.device_summary
+        if not self.for_staff and not is_recognised_summary(device):
+            # Whoever failed to sign in wrote their User-Agent. Rows recorded
+            # before only recognised names were kept may hold their words.
+            device = None
+        return f"Failed sign-in attempt from {origin}", device_phrase(device)
 
     def _signed_out(self) -> tuple[str, str | None]:
         if self.details.get("end_reason") == EndReason.SUPERSEDED:

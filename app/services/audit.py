@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.clock import Clock
 from app.models import ActorKind, EventType, SecurityEvent
 from app.models.security_event import STAFF_REASON_MAX_LENGTH
-from app.services.enrichment import device_summary, place_label
+from app.services.enrichment import device_summary, place_label, recognised_device
 from app.services.errors import ReasonRequired
 from app.services.paging import Page, paginate
 
@@ -70,6 +70,25 @@ class Snapshot:
             place=place_label(get("country"), get("city"), ip),
         )
 
+    @classmethod
+    def of_unauthenticated(cls, attempt: Mapping[str, Any] | None) -> "Snapshot":
+        """From the ``sign_in_details`` of a request that proved nothing, in recognised names only.
+
+        Its User-Agent is whatever the sender typed, and the account holder
+        reads this snapshot: only recognised browser and system families (and
+        Apple's device names) are kept, and an unknown device stands for the rest.
+        """
+        if not attempt:
+            return NOWHERE
+        ip = attempt.get("ip_address")
+        device = recognised_device(attempt.get("user_agent"))
+        known = device.browser or device.os or device.device
+        return cls(
+            ip_address=ip,
+            device=device_summary(device.browser, device.os, device.device, versions=False) if known else None,
+            place=place_label(attempt.get("country"), attempt.get("city"), ip),
+        )
+
     def as_details(self) -> dict[str, str | None]:
         return asdict(self)
 
@@ -116,6 +135,22 @@ class AuditService:
         self._db.flush()
         return event
 
+    def record_failed_sign_in(self, *, subject_id: int, attempt: Mapping[str, Any] | None) -> SecurityEvent:
+        """A wrong password (or a disabled account) for this account, from ``attempt``'s request.
+
+        The person trying is not identified, so there is no actor_id. What the
+        account holder is shown of their device is what Doorman recognised of
+        it; the User-Agent as sent is kept for staff, under ``details``.
+        """
+        sent = (attempt or {}).get("user_agent")
+        return self.record(
+            EventType.SIGN_IN_FAILED,
+            subject_id=subject_id,
+            actor_kind=ActorKind.USER,
+            where=Snapshot.of_unauthenticated(attempt),
+            details={"user_agent": sent} if sent else None,
+        )
+
     def record_staff_view(
         self, *, staff_id: int, subject_id: int, context: Mapping[str, Any] | None
     ) -> SecurityEvent | None:
@@ -126,17 +161,7 @@ class AuditService:
         redirect back after an action, which would otherwise bury the
         account holder's activity under identical lines.
         """
-        recent = self._db.scalar(
-            select(SecurityEvent.id)
-            .where(
-                SecurityEvent.subject_id == subject_id,
-                SecurityEvent.actor_id == staff_id,
-                SecurityEvent.event_type == EventType.STAFF_VIEWED_SESSIONS,
-                SecurityEvent.created_at > self._clock.now() - STAFF_VIEW_WINDOW,
-            )
-            .limit(1)
-        )
-        if recent is not None:
+        if self.staff_viewed_recently(staff_id=staff_id, subject_id=subject_id):
             return None
         return self.record(
             EventType.STAFF_VIEWED_SESSIONS,
@@ -147,6 +172,20 @@ class AuditService:
         )
 
     # -- reading --------------------------------------------------------------
+
+    def staff_viewed_recently(self, *, staff_id: int, subject_id: int) -> bool:
+        """Whether this staff member's look at the account was recorded within STAFF_VIEW_WINDOW."""
+        recent = self._db.scalar(
+            select(SecurityEvent.id)
+            .where(
+                SecurityEvent.subject_id == subject_id,
+                SecurityEvent.actor_id == staff_id,
+                SecurityEvent.event_type == EventType.STAFF_VIEWED_SESSIONS,
+                SecurityEvent.created_at > self._clock.now() - STAFF_VIEW_WINDOW,
+            )
+            .limit(1)
+        )
+        return recent is not None
 
     def activity(
         self, subject_id: int, *, since: datetime | None, page: int, per_page: int

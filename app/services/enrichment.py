@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import ipaddress
+import itertools
 import logging
 import os
 import re
@@ -51,6 +52,26 @@ _OS_NAMES = {"Mac OS X": "macOS"}
 # of Chrome's reduced Android UA.
 _NOISE_DEVICES = frozenset({"Other", "Spider", "Mac", "K", "iOS-Device"})
 
+# What Doorman names of a request that proved nothing (a failed sign-in), by
+# ua-parser's family names. ua-parser copies many names straight out of the
+# User-Agent: every Android device model, the names of bots, apps and some
+# systems. Whoever sent the request wrote those, so the account holder is
+# shown a name only if it is one of these; equality with a fixed string is
+# what makes it Doorman's words rather than the sender's.
+RECOGNISED_BROWSERS = frozenset({
+    "Chrome", "Chrome Mobile", "Chrome Mobile iOS", "Chrome Mobile WebView", "Chromium", "HeadlessChrome",
+    "Firefox", "Firefox Mobile", "Firefox iOS", "Safari", "Mobile Safari", "Mobile Safari UI/WKWebView",
+    "Edge", "Edge Mobile", "IE", "IE Mobile", "Opera", "Opera Mobile", "Opera Mini", "Samsung Internet",
+    "Brave", "Vivaldi", "Yandex Browser", "UC Browser", "Android", "Amazon Silk", "DuckDuckGo Mobile",
+    "Facebook", "Instagram", "Googlebot", "bingbot", "curl", "Wget", "Python Requests", "Go-http-client",
+})
+RECOGNISED_SYSTEMS = frozenset({
+    "Windows", "Windows Phone", "Mac OS X", "iOS", "Android", "Chrome OS", "Linux", "Ubuntu", "Debian",
+    "Fedora", "FreeBSD", "HarmonyOS", "KaiOS", "Tizen",
+})
+# Apple's are the only device names that do not come from the sender's text.
+RECOGNISED_DEVICES = frozenset({"iPhone", "iPad", "iPod"})
+
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:
@@ -82,30 +103,55 @@ def _device_name(family: str | None) -> str | None:
     return family
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse_clean(user_agent: str) -> DeviceInfo:
-    if not user_agent:
-        return DeviceInfo("unknown", None, None, None)
-    ua = user_agents.parse(user_agent)
+def _device_type(ua: user_agents.parsers.UserAgent) -> str:
     # curl, Wget, python-requests, Go-http-client... are not crawlers (and
     # crawlers never sign in), so they are not forced to "bot": a scripted
     # sign-in is what an account owner should notice. Only ua.is_bot makes a
     # bot; scripts fall through to "unknown" with the tool as browser ("curl 8").
     if ua.is_bot:
-        device_type = "bot"
-    elif ua.is_tablet:
-        device_type = "tablet"
-    elif ua.is_mobile:
-        device_type = "mobile"
-    elif ua.is_pc:
-        device_type = "desktop"
-    else:
-        device_type = "unknown"
+        return "bot"
+    if ua.is_tablet:
+        return "tablet"
+    if ua.is_mobile:
+        return "mobile"
+    if ua.is_pc:
+        return "desktop"
+    return "unknown"
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_clean(user_agent: str) -> DeviceInfo:
+    if not user_agent:
+        return DeviceInfo("unknown", None, None, None)
+    ua = user_agents.parse(user_agent)
     return DeviceInfo(
-        device_type=device_type,
+        device_type=_device_type(ua),
         browser=_name_version(ua.browser.family, ua.browser.version, 1, _BROWSER_NAMES),
         os=_name_version(ua.os.family, ua.os.version, 2, _OS_NAMES),
         device=_device_name(ua.device.family),
+    )
+
+
+def _recognised_name_version(family: str | None, version: tuple[object, ...], parts: int,
+                             names: Mapping[str, str], known: frozenset[str]) -> str | None:
+    if family not in known:
+        return None
+    # Versions too can be captured text ("Windows XP" is, harmlessly); keep the numbers.
+    numbers = tuple(itertools.takewhile(lambda part: isinstance(part, int), version))
+    return _name_version(family, numbers, parts, names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _recognise_clean(user_agent: str) -> DeviceInfo:
+    if not user_agent:
+        return DeviceInfo("unknown", None, None, None)
+    ua = user_agents.parse(user_agent)
+    return DeviceInfo(
+        device_type=_device_type(ua),
+        browser=_recognised_name_version(ua.browser.family, ua.browser.version, 1, _BROWSER_NAMES,
+                                         RECOGNISED_BROWSERS),
+        os=_recognised_name_version(ua.os.family, ua.os.version, 2, _OS_NAMES, RECOGNISED_SYSTEMS),
+        device=ua.device.family if ua.device.family in RECOGNISED_DEVICES else None,
     )
 
 
@@ -116,6 +162,15 @@ def parse_user_agent(user_agent: str | None) -> DeviceInfo:
 
 parse_user_agent.cache_info = _parse_clean.cache_info  # type: ignore[attr-defined]
 parse_user_agent.cache_clear = _parse_clean.cache_clear  # type: ignore[attr-defined]
+
+
+def recognised_device(user_agent: str | None) -> DeviceInfo:
+    """``parse_user_agent`` keeping only recognised names (RECOGNISED_*); the rest is None.
+
+    For requests that proved nothing, whose User-Agent may be any text the
+    sender chose. Cached like ``parse_user_agent``.
+    """
+    return _recognise_clean(clean_user_agent(user_agent))
 
 
 def strip_version(name: str | None) -> str | None:
@@ -135,6 +190,18 @@ def device_summary(browser: str | None, os: str | None, device: str | None, *,
     if where:
         return f"Unknown browser on {where}"
     return "Unknown browser"
+
+
+_SHOWN_BROWSERS = frozenset(_BROWSER_NAMES.get(f, f) for f in RECOGNISED_BROWSERS) | {"Unknown browser"}
+_SHOWN_WHERE = frozenset(_OS_NAMES.get(f, f) for f in RECOGNISED_SYSTEMS) | RECOGNISED_DEVICES
+
+
+def is_recognised_summary(summary: str | None) -> bool:
+    """Whether a ``device_summary(..., versions=False)`` is made of recognised names only."""
+    if not summary:
+        return False
+    browser, _, where = summary.partition(" on ")
+    return browser in _SHOWN_BROWSERS and (not where or where in _SHOWN_WHERE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,3 +35,7 @@ class ReasonRequired(DoormanError):
 
 class NotAllowed(DoormanError):
     """This staff member may not do that to that account."""
+
+
+class ViewNotRecorded(DoormanError):
+    """No look at this account by this staff member is on record, and this request may not record one."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.models import ACTOR_KINDS, ActorKind, EndReason, EventType, UserSession
-from app.services.audit import MAX_LISTED_SESSIONS, AuditService, Snapshot, clean_staff_reason
+from app.services.audit import MAX_LISTED_SESSIONS, NOWHERE, AuditService, Snapshot, clean_staff_reason
 
 # What an event remembers of each session it ends (the RETURNING columns).
 ENDED_COLUMNS = (
@@ -115,8 +115,20 @@ class SessionEvents:
     def ended_batch(
         self, event_type: str, user_id: int, ending: Ending, ended: Sequence[Any], where: Snapshot
     ) -> None:
-        """One event for a batch, listing the sessions it ended (ENDED_COLUMNS rows)."""
+        """One event for a batch, listing the sessions it ended (ENDED_COLUMNS rows).
+
+        ``where`` is where the acting request came from. The account holder's
+        own (or the system's) becomes the event's place; a staff member's goes
+        into ``details["from"]``, as ``ended_one`` keeps it, because the
+        account holder reads the event's place and IP: they learn that support
+        acted and why, never the agent's address, browser or city.
+        """
         listed = [{"session_id": str(r.id), **Snapshot.of(r).as_details()} for r in ended[:MAX_LISTED_SESSIONS]]
+        details: dict[str, Any] = {"end_reason": ending.reason, "count": len(ended), "sessions": listed}
+        if ending.actor_kind == ActorKind.STAFF:
+            if where != NOWHERE:
+                details["from"] = where.as_details()
+            where = NOWHERE
         self._audit.record(
             event_type,
             subject_id=user_id,
@@ -124,6 +136,6 @@ class SessionEvents:
             actor_id=ending.actor_id,
             where=where,
             reason=ending.staff_reason,
-            details={"end_reason": ending.reason, "count": len(ended), "sessions": listed},
+            details=details,
         )
 

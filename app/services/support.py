@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import STAFF_ROLES, ActorKind, EndReason, SecurityEvent, User, UserSession
 from app.services.audit import AuditService
-from app.services.errors import UserNotFound
+from app.services.errors import UserNotFound, ViewNotRecorded
 from app.services.paging import Page, paginate
 from app.services.permissions import Permission, ensure_can_act_on, ensure_permission
 from app.services.sessions import EndedSession, SessionService
@@ -65,13 +65,36 @@ class SupportService:
         statement = select(User).where(User.email.like(pattern, escape="\\")).order_by(User.email, User.id)
         return paginate(self._db, statement, page=page, per_page=SEARCH_PER_PAGE)
 
-    def open_account(
-        self, staff: StaffMember, user_id: int, *, page: int, context: Mapping[str, Any] | None = None
-    ) -> AccountOverview:
-        """Everything support sees about one account; the look itself is recorded."""
+    def record_view(self, staff: StaffMember, user_id: int, *, context: Mapping[str, Any] | None = None) -> User:
+        """Record that ``staff`` is looking at the account (once per STAFF_VIEW_WINDOW); returns it."""
         ensure_permission(staff, Permission.VIEW_ACCOUNTS)
         subject = self._subject(staff, user_id)
         self._audit.record_staff_view(staff_id=staff.id, subject_id=subject.id, context=context)
+        return subject
+
+    def open_account(
+        self,
+        staff: StaffMember,
+        user_id: int,
+        *,
+        page: int,
+        may_record: bool,
+        context: Mapping[str, Any] | None = None,
+    ) -> AccountOverview:
+        """Everything support sees about one account, never without the look on record.
+
+        ``may_record`` says whether this request may record the look (the
+        caller judged that it came from the staff member's own navigation).
+        When it may not and no look is recorded within STAFF_VIEW_WINDOW,
+        raises ViewNotRecorded, so that seeing an account and telling its
+        holder about it cannot be separated either way.
+        """
+        ensure_permission(staff, Permission.VIEW_ACCOUNTS)
+        subject = self._subject(staff, user_id)
+        if may_record:
+            self._audit.record_staff_view(staff_id=staff.id, subject_id=subject.id, context=context)
+        elif not self._audit.staff_viewed_recently(staff_id=staff.id, subject_id=subject.id):
+            raise ViewNotRecorded(str(user_id))
         ended = self._sessions.list_recently_ended(subject.id, limit=ENDED_SESSIONS_SHOWN)
         oldest_end = min((e.row.revoked_at for e in ended if e.row.revoked_at), default=self._clock.now())
         return AccountOverview(

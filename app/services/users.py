@@ -84,13 +84,7 @@ class UserService:
         return user
 
     def _record_failed_sign_in(self, user: User, attempt: Mapping[str, Any] | None) -> None:
-        # The person trying is not identified, so there is no actor_id.
-        self._audit.record(
-            EventType.SIGN_IN_FAILED,
-            subject_id=user.id,
-            actor_kind=ActorKind.USER,
-            where=Snapshot.of(attempt),
-        )
+        self._audit.record_failed_sign_in(subject_id=user.id, attempt=attempt)
 
     def change_password(
         self, user_id: int, current: str, new: str, *, context: Mapping[str, Any] | None = None

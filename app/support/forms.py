@@ -41,6 +41,12 @@ def _reason_field() -> StringField:
     )
 
 
+class OpenAccountForm(FlaskForm):
+    """Opening an account from a link Doorman cannot vouch for: a POST, so it carries a CSRF token."""
+
+    submit = SubmitField("Open this account")
+
+
 class EndSessionForm(FlaskForm):
     reason = _reason_field()
     submit = SubmitField("Sign out this session")

@@ -10,14 +10,15 @@ from werkzeug.wrappers import Response
 from app.auth.reauth import recent_authentication_required
 from app.errors import http_error
 from app.extensions import db
+from app.request_origin import is_same_origin
 from app.services import support_service
 from app.services.activity import describe_all
-from app.services.errors import NotAllowed, SessionNotFound, UserNotFound
+from app.services.errors import NotAllowed, SessionNotFound, UserNotFound, ViewNotRecorded
 from app.services.permissions import Permission, has_permission
 from app.services.request_details import sign_in_details
 from app.support import bp
 from app.support.access import staff_required
-from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, UserSearchForm
+from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, OpenAccountForm, UserSearchForm
 from app.support.presenters import EndedSessionRow, StaffSessionRow, session_phrase
 
 
@@ -64,8 +65,21 @@ def search() -> str:
 @bp.get("/users/<int:user_id>")
 @staff_required(Permission.VIEW_ACCOUNTS)
 def user(user_id: int) -> str:
-    """One account's sessions and security activity; opening it is recorded."""
-    account = support_service().open_account(current_user, user_id, page=_page(), context=sign_in_details(request))
+    """One account's sessions and security activity; opening it is recorded.
+
+    Only a navigation from Doorman's own pages (or a typed address) may
+    record the look: a GET that any foreign page can link to must not write
+    "Support viewed this account" into someone's history. Without a look on
+    record, the staff member is asked to open the account with a POST.
+    """
+    service = support_service()
+    try:
+        account = service.open_account(
+            current_user, user_id, page=_page(), may_record=is_same_origin(request), context=sign_in_details(request)
+        )
+    except ViewNotRecorded:
+        subject = service.account_for(current_user, user_id, Permission.VIEW_ACCOUNTS)
+        return render_template("support/open.html", user=subject, form=OpenAccountForm())
     db.session.commit()
     return render_template(
         "support/user.html",
@@ -76,6 +90,15 @@ def user(user_id: int) -> str:
         end_session_form=EndSessionForm(),
         end_all_form=EndAllSessionsForm(),
     )
+
+
+@bp.post("/users/<int:user_id>/open")
+@staff_required(Permission.VIEW_ACCOUNTS)
+def open_user(user_id: int) -> Response:
+    """Open an account the staff member reached from elsewhere: records the look, then shows it."""
+    support_service().record_view(current_user, user_id, context=sign_in_details(request))
+    db.session.commit()
+    return redirect(url_for("support.user", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/sessions/<uuid:session_id>/sign-out")
