@@ -20,7 +20,7 @@ from sqlalchemy import literal_column, select
 
 from app import create_app
 from app.database import DirectSelect
-from app.extensions import db
+from app.extensions import db, services
 
 whoami_bp = Blueprint("bench", __name__, url_prefix="/bench")
 
@@ -53,7 +53,7 @@ def create_reference_app(lookup: str) -> Flask:
     if lookup not in REFERENCE_LOOKUPS:
         raise ValueError(f"lookup must be one of {REFERENCE_LOOKUPS}")
     app = create_bench_app()
-    sessions = app.extensions["doorman.sessions"]
+    sessions = services(app).sessions
     with app.app_context():
         signed_in = sessions.resolve(os.environ["BENCH_TOKEN"])
         select_one = DirectSelect(db.engine, select(literal_column("1")))

@@ -9,7 +9,7 @@ asserts the same on every test run; this prints it next to the timings.
 from datetime import datetime, timedelta, timezone
 
 from app.database import is_write, recorded_statements
-from app.extensions import db
+from app.extensions import db, services
 from bench.databases import app_config, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row
@@ -36,8 +36,8 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
     with scratch_database(backend, "request_cost") as database:
         app = create_bench_app(app_config(database.url, CLOCK=clock, SESSION_TOUCH_INTERVAL=TOUCH_INTERVAL))
         with app.app_context():
-            user = app.extensions["doorman.users"].create("cost@example.com", "bench password, never typed")
-            new = app.extensions["doorman.sessions"].create(user, user_agent="bench", ip_address="127.0.0.1")
+            user = services(app).users.create("cost@example.com", "bench password, never typed")
+            new = services(app).sessions.create(user, user_agent="bench", ip_address="127.0.0.1")
             db.session.commit()
         client = app.test_client()
         client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)

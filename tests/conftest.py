@@ -8,7 +8,7 @@ test then starts from empty tables.
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -18,26 +18,16 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.clock import FrozenClock
 from app.config import database_uri
 from app.extensions import db
+from app.extensions import services as services_of
 from app.models import Base, User, UserSession
+from app.services.container import Services
 
 PASSWORD = "a long enough password"
 START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-class FrozenClock:
-    """A clock that moves only when a test says so."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> None:
-        self._now += timedelta(**delta)
 
 
 def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
@@ -114,13 +104,19 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., User]:
+def services(app: Flask) -> Services:
+    """The app's services, the same objects its views use; call them inside ``app.app_context()``."""
+    return services_of(app)
+
+
+@pytest.fixture
+def make_user(app: Flask, services: Services) -> Callable[..., User]:
     """Create and commit an account; returns it."""
     counter = iter(range(1, 10_000))
 
     def make(email: str | None = None, *, role: str = "user", password: str = PASSWORD) -> User:
         with app.app_context():
-            user = app.extensions["doorman.users"].create(
+            user = services.users.create(
                 email or f"person{next(counter)}@example.com", password, role=role
             )
             db.session.commit()
@@ -132,13 +128,13 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 
 @pytest.fixture
-def make_session(app: Flask) -> Callable[..., tuple[UserSession, str]]:
+def make_session(app: Flask, services: Services) -> Callable[..., tuple[UserSession, str]]:
     """Start a session for a user through the service; returns (row, token)."""
 
     def make(user: User, *, user_agent: str = "pytest", ip_address: str = "203.0.113.9", **details: Any):
         with app.app_context():
             user = db.session.merge(user)
-            new = app.extensions["doorman.sessions"].create(
+            new = services.sessions.create(
                 user, user_agent=user_agent, ip_address=ip_address, **details
             )
             db.session.commit()

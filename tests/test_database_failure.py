@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.extensions import db
+from app.extensions import services as services_of
 from app.services.sessions import new_token
 from tests.conftest import PASSWORD, base_config
 
@@ -88,7 +89,7 @@ def test_a_deleted_sqlite_file_fails_closed(tmp_path):
     path = tmp_path / "doorman.sqlite3"
     app = sqlite_app(path)
     with app.app_context():
-        app.extensions["doorman.users"].create("gone@example.com", PASSWORD)
+        services_of(app).users.create("gone@example.com", PASSWORD)
         db.session.commit()
     client = app.test_client()
     client.post("/sign-in", data={"email": "gone@example.com", "password": PASSWORD})
@@ -146,7 +147,7 @@ def refusing_session_end(app):
         db.session.commit()
 
 
-def test_a_sign_out_that_did_not_commit_never_says_signed_out(app, client, auth, signed_in, refusing_session_end):
+def test_a_sign_out_that_did_not_commit_never_says_signed_out(app, client, auth, signed_in, refusing_session_end, services):
     token = auth.token
 
     response = client.post("/sign-out")
@@ -157,11 +158,11 @@ def test_a_sign_out_that_did_not_commit_never_says_signed_out(app, client, auth,
     page = client.get("/devices")
     assert page.status_code == 200 and "You have signed out." not in page.get_data(as_text=True)
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(token) is not None  # and it truly is not over
+        assert services.sessions.resolve(token) is not None  # and it truly is not over
 
 
 def test_a_password_change_that_did_not_commit_changes_nothing_and_says_nothing(
-    app, client, auth, signed_in, make_session, refusing_session_end
+    app, client, auth, signed_in, make_session, refusing_session_end, services
 ):
     _, other_token = make_session(signed_in)
     token = auth.token
@@ -176,5 +177,5 @@ def test_a_password_change_that_did_not_commit_changes_nothing_and_says_nothing(
     assert auth.token == token  # no rotated cookie for a rotation that never happened
     assert "Your password was changed" not in client.get("/devices").get_data(as_text=True)
     with app.app_context():
-        assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
-        assert app.extensions["doorman.sessions"].resolve(other_token) is not None
+        assert services.users.check_password(signed_in.id, PASSWORD)
+        assert services.sessions.resolve(other_token) is not None

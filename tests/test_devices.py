@@ -111,7 +111,7 @@ def test_unknown_session_ids_are_a_clear_404(laptop_and_phone, bad_id):
     assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
 
 
-def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_phone, make_user, make_session):
+def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_phone, make_user, make_session, services):
     _, laptop, _ = laptop_and_phone
     stranger_row, stranger_token = make_session(make_user())
 
@@ -121,7 +121,7 @@ def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_p
     assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
     assert row(app, str(stranger_row.id)).is_active
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(stranger_token) is not None
+        assert services.sessions.resolve(stranger_token) is not None
 
 
 def test_signing_out_this_device_from_the_list_is_an_ordinary_sign_out(app, laptop_and_phone):
@@ -240,7 +240,7 @@ def test_a_corrupt_geoip_file_still_lets_people_sign_in(app, database_url, make_
         db.engine.dispose()
 
 
-def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phone):
+def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phone, services):
     _, laptop, _ = laptop_and_phone
     old_token = laptop.get_cookie("__Host-doorman").value
 
@@ -249,7 +249,7 @@ def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phon
     new_token = laptop.get_cookie("__Host-doorman").value
     assert new_token != old_token
     with app.app_context():
-        sessions = app.extensions["doorman.sessions"]
+        sessions = services.sessions
         assert sessions.resolve(old_token) is None and sessions.resolve(new_token) is not None
     assert laptop.get("/devices").status_code == 200
 

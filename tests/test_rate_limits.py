@@ -122,7 +122,7 @@ def test_confirm_password_counts_against_the_signed_in_account_not_a_posted_emai
     assert sign_in(app.test_client(), other.email).status_code == 302
 
 
-def test_change_password_is_limited_too(app, client, signed_in):
+def test_change_password_is_limited_too(app, client, signed_in, services):
     data = {"current_password": "wrong", "new_password": "n" * 12, "confirm_new_password": "n" * 12}
     for _ in range(3):
         assert client.post("/account/password", data=data).status_code == 200
@@ -132,7 +132,7 @@ def test_change_password_is_limited_too(app, client, signed_in):
     assert refused.status_code == 429
     assert LOCKED_OUT in refused.get_data(as_text=True) and "Change your password" in refused.get_data(as_text=True)
     with app.app_context():
-        assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
+        assert services.users.check_password(signed_in.id, PASSWORD)
 
 
 RATE_LIMITING_LIBRARIES = ("limits", "flask_limiter")

@@ -1,8 +1,8 @@
-"""Domain services. Views reach them through these accessors."""
+"""Domain services. ``container.build_services`` builds them all, wired together, into one ``Services``."""
 
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from app.extensions import services
 
 if TYPE_CHECKING:
     from app.clock import Clock
@@ -13,20 +13,20 @@ if TYPE_CHECKING:
 
 
 def session_service() -> "SessionService":
-    return current_app.extensions["doorman.sessions"]
+    return services().sessions
 
 
 def user_service() -> "UserService":
-    return current_app.extensions["doorman.users"]
+    return services().users
 
 
 def support_service() -> "SupportService":
-    return current_app.extensions["doorman.support"]
+    return services().support
 
 
 def audit_service() -> "AuditService":
-    return current_app.extensions["doorman.audit"]
+    return services().audit
 
 
 def clock() -> "Clock":
-    return current_app.extensions["doorman.clock"]
+    return services().clock

@@ -4,7 +4,9 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Request, current_app
+from flask import Request
+
+from app.extensions import services
 
 from app.services.enrichment import GeoLocator, clean_user_agent, parse_user_agent
 
@@ -26,7 +28,7 @@ def describe_client(
     user_agent: str | None, ip_address: str | None, languages: Sequence[str] = ("en",)
 ) -> dict[str, Any]:
     """The session columns that say which device and place a sign-in came from."""
-    geo: GeoLocator = current_app.extensions["doorman.geo"]
+    geo: GeoLocator = services().geo
     device = parse_user_agent(user_agent)
     place = geo.locate(ip_address, languages)
     return {
