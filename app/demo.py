@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from app.extensions import db
+from app.extensions import db, services
 from app.models import ActorKind, EndReason, User
-from app.services import clock, session_service, user_service
 from app.services.audit import AuditService
+from app.services.enrichment import describe_client
 from app.services.errors import InvalidCredentials
 from app.services.passwords import Passwords, make_hasher
 from app.services.sessions import SessionService
@@ -93,7 +93,7 @@ def _audit_at(moment: datetime) -> AuditService:
 
 
 def _service_at(moment: datetime) -> SessionService:
-    return SessionService(db.session, clock=_At(moment), policy=session_service().policy, audit=_audit_at(moment))
+    return SessionService(db.session, clock=_At(moment), policy=services().sessions.policy, audit=_audit_at(moment))
 
 
 def _users_at(moment: datetime) -> UserService:
@@ -112,12 +112,10 @@ SUPPORT_REASON = "Account recovery, ticket 4411: the customer did not recognise 
 
 
 def _add_demo_history(now: datetime) -> None:
-    from app.services.request_details import describe_client
-
-    demo = user_service().find_by_email("demo@example.com")
-    support = user_service().find_by_email("support@example.com")
+    demo = services().users.find_by_email("demo@example.com")
+    support = services().users.find_by_email("support@example.com")
     assert demo is not None and support is not None
-    intruder = describe_client(INTRUDER_USER_AGENT, INTRUDER_IP)
+    intruder = describe_client(services().geo, INTRUDER_USER_AGENT, INTRUDER_IP)
     tried_at = now - timedelta(days=9)
     try:
         _users_at(tried_at).authenticate(demo.email, "password123", attempt=intruder)
@@ -137,10 +135,8 @@ def _add_demo_history(now: datetime) -> None:
 
 
 def _start_demo_session(user: User, device: DemoDevice, now: datetime) -> None:
-    from app.services.request_details import describe_client
-
     new = _service_at(now - device.signed_in_ago).create(
-        user, **describe_client(device.user_agent, device.ip_address)
+        user, **describe_client(services().geo, device.user_agent, device.ip_address)
     )
     active_at = _service_at(now - device.active_ago)
     signed_in = active_at.resolve(new.token)
@@ -150,8 +146,8 @@ def _start_demo_session(user: User, device: DemoDevice, now: datetime) -> None:
 
 def load_demo_data() -> Iterator[str]:
     """Create (or recreate) the demo accounts with a few sessions each."""
-    users = user_service()
-    now = clock().now()
+    users = services().users
+    now = services().clock.now()
     for email, role in DEMO_ACCOUNTS:
         existing = users.find_by_email(email)
         if existing is not None:
