@@ -31,8 +31,9 @@ def doorman_session(database: Database) -> tuple[str, str]:
     """A signed-in Doorman session made through the services: (cookie header, email)."""
     app = bench_app(database)
     with app.app_context():
-        user = services(app).users.create(BENCH_EMAIL, "bench password, never typed")
-        new = services(app).sessions.create(user, user_agent="wrk", ip_address="127.0.0.1")
+        doorman = services(app)
+        user = doorman.users.create(BENCH_EMAIL, "bench password, never typed")
+        new = doorman.sessions.create(user, user_agent="wrk", ip_address="127.0.0.1")
         db.session.commit()
         cookie = f"{app.config['SESSION_TOKEN_COOKIE']}={new.token}"
         db.engine.dispose()
