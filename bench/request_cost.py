@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from app.clock import FrozenClock
 from app.database import is_write, recorded_statements
 from app.extensions import db, services
-from bench.databases import app_config, scratch_database
+from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row
 
@@ -23,7 +23,8 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
     # The benchmark decides what time it is, so the touch interval can be stepped over.
     clock = FrozenClock(datetime.now(timezone.utc))
     with scratch_database(backend, "request_cost") as database:
-        app = create_bench_app(app_config(database.url, CLOCK=clock, SESSION_TOUCH_INTERVAL=TOUCH_INTERVAL))
+        environ = app_environment(database.url, SESSION_TOUCH_INTERVAL=str(TOUCH_INTERVAL))
+        app = create_bench_app(environ=environ, clock=clock)
         with app.app_context():
             doorman = services(app)
             user = doorman.users.create("cost@example.com", "bench password, never typed")

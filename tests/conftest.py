@@ -6,7 +6,7 @@ test then starts from empty tables.
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.clock import FrozenClock
+from app.clock import Clock, FrozenClock
 from app.config import database_uri
 from app.extensions import db
 from app.extensions import services as services_of
@@ -30,16 +30,17 @@ START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "DOORMAN_ENV": "test",
-        "DATABASE_URL": database_url,
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",
-        "WTF_CSRF_ENABLED": False,
-        # Tests run with the production cookie settings.
-        "COOKIE_SECURE": True,
-        **overrides,
-    }
+def environ_for(database_url: str, **variables: str) -> dict[str, str]:
+    """The whole environment a test app reads its settings from: none of the shell's."""
+    return {"DOORMAN_ENV": "test", "DATABASE_URL": database_url, "PASSWORD_HASH_PROFILE": "CHEAPEST", **variables}
+
+
+def create_test_app(database_url: str, *, clock: Clock | None = None, environ: Mapping[str, str] | None = None,
+                    **settings: Any) -> Flask:
+    """An app on ``database_url``: ``settings`` are set exactly as given, ``environ`` read as environment variables."""
+    # Tests run with the production cookie settings, and without CSRF unless a test turns it on.
+    config = {"WTF_CSRF_ENABLED": False, "COOKIE_SECURE": True, **settings}
+    return create_app(config, environ=environ_for(database_url, **(environ or {})), clock=clock)
 
 
 def reset_postgresql(url: str) -> None:
@@ -60,7 +61,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         url = database_uri(os.environ["TEST_DATABASE_URL"])
         reset_postgresql(url)
-    app = create_app(base_config(url))
+    app = create_test_app(url)
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -74,11 +75,11 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app(database_url: str, clock: FrozenClock, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app on an empty database. ``@pytest.mark.config(KEY=value)`` overrides settings."""
-    overrides: dict[str, Any] = {"CLOCK": clock}
+    """The app on an empty database, on ``clock``. ``@pytest.mark.config(KEY=value)`` sets a setting."""
+    settings: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("config"))):
-        overrides.update(marker.kwargs)
-    app = create_app(base_config(database_url, **overrides))
+        settings.update(marker.kwargs)
+    app = create_test_app(database_url, clock=clock, **settings)
     yield app
     with app.app_context():
         db.session.remove()

@@ -15,11 +15,10 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from app import create_app
 from app.extensions import db
 from app.extensions import services as services_of
 from app.services.sessions import new_token
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD, create_test_app
 
 # What must never reach the page: driver, SQL and connection details.
 LEAKS = ("Traceback", "OperationalError", "psycopg", "sqlite", "SELECT", "user_sessions",
@@ -61,7 +60,7 @@ def test_v7_2_1_postgresql_connections_killed_mid_session_answer_503_then_recove
 @pytest.fixture
 def unreachable_postgresql() -> Flask:
     # Port 1 on the loopback address: nothing listens, so every connection is refused.
-    return create_app(base_config("postgresql://postgres@127.0.0.1:1/doorman"))
+    return create_test_app("postgresql://postgres@127.0.0.1:1/doorman")
 
 
 def test_an_unreachable_postgresql_fails_closed_on_every_kind_of_request(unreachable_postgresql):
@@ -79,7 +78,7 @@ def test_an_unreachable_postgresql_fails_closed_on_every_kind_of_request(unreach
 
 
 def sqlite_app(path: Path) -> Flask:
-    app = create_app(base_config(f"sqlite:///{path}"))
+    app = create_test_app(f"sqlite:///{path}")
     with app.app_context():
         upgrade()
     return app
@@ -111,7 +110,7 @@ def test_a_deleted_sqlite_file_fails_closed(tmp_path):
 
 
 def test_a_sqlite_file_that_cannot_be_opened_fails_closed(tmp_path):
-    app = create_app(base_config(f"sqlite:///{tmp_path / 'no-such-directory' / 'doorman.sqlite3'}"))
+    app = create_test_app(f"sqlite:///{tmp_path / 'no-such-directory' / 'doorman.sqlite3'}")
     client = app.test_client()
     client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new_token())
     assert_503_without_account_or_details(client.get("/devices"))

@@ -224,13 +224,12 @@ def test_devices_page_is_two_statements_or_fewer(app, client, signed_in, make_se
 
 def test_a_corrupt_geoip_file_still_lets_people_sign_in(app, database_url, make_user, tmp_path, clock):
     """A second app on the same database, reading a broken GeoIP file (``app`` empties the tables after)."""
-    from app import create_app
-    from tests.conftest import base_config
+    from tests.conftest import create_test_app
 
     broken = tmp_path / "City.mmdb"
     broken.write_bytes(b"\x00not a maxmind database\xff" * 100)
     user = make_user("geo@example.com")
-    broken_geo_app = create_app(base_config(database_url, GEOIP_DATABASE=str(broken), CLOCK=clock))
+    broken_geo_app = create_test_app(database_url, GEOIP_DATABASE=str(broken), clock=clock)
 
     browser = browser_signed_in(broken_geo_app, user.email, CHROME_MAC, MADRID)
 
