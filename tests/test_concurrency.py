@@ -58,7 +58,9 @@ def active_ids(app, user_id: int) -> set:
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(app, make_user, make_session, round_, services):
+def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(
+    app, make_user, make_session, services, round_
+):
     user = make_user()
     laptop, phone = make_session(user)[0], make_session(user)[0]
     for _ in range(3):
@@ -82,7 +84,9 @@ def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(app
 
 
 @pytest.mark.config(SESSION_TOUCH_INTERVAL=0)  # every request writes, to make the race as tight as possible
-def test_requests_racing_the_sign_out_of_their_own_device_never_error_and_never_come_back(app, make_user, make_session, services):
+def test_requests_racing_the_sign_out_of_their_own_device_never_error_and_never_come_back(
+    app, make_user, make_session, services
+):
     user = make_user()
     row, token = make_session(user)
     cookie = app.config["SESSION_TOKEN_COOKIE"]

@@ -146,7 +146,9 @@ def refusing_session_end(app):
         db.session.commit()
 
 
-def test_a_sign_out_that_did_not_commit_never_says_signed_out(app, client, auth, signed_in, refusing_session_end, services):
+def test_a_sign_out_that_did_not_commit_never_says_signed_out(
+    app, client, auth, signed_in, refusing_session_end, services
+):
     token = auth.token
 
     response = client.post("/sign-out")

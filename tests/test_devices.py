@@ -111,7 +111,9 @@ def test_unknown_session_ids_are_a_clear_404(laptop_and_phone, bad_id):
     assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
 
 
-def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_phone, make_user, make_session, services):
+def test_another_users_session_id_is_a_404_and_changes_nothing(
+    app, laptop_and_phone, make_user, make_session, services
+):
     _, laptop, _ = laptop_and_phone
     stranger_row, stranger_token = make_session(make_user())
 
