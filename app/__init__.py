@@ -1,29 +1,44 @@
 """Doorman: see where your account is signed in, and sign out any of it."""
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from app.config import cookie_settings, insecure_cookies_warning, load_config
+from app.clock import Clock, SystemClock
+from app.config import ConfigurationError, cookie_settings, insecure_cookies_warning, load_config
 from app.proxies import TrustedProxyFix
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application; ``config`` overrides what the environment says."""
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    """Build the application.
+
+    Settings are read from ``environ`` (the process environment unless
+    given), as load_config reads them; then every key of ``config`` is set
+    exactly as given. Services read the time from ``clock`` (wall-clock UTC
+    unless given).
+    """
+    overrides = dict(config or {})
+    _refuse_keys_that_are_not_settings(overrides)
     app = Flask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
         instance_relative_config=True,
     )
-    app.config.from_mapping(load_config(_environment(config), app.instance_path))
-    app.config.from_mapping({k: v for k, v in (config or {}).items() if not isinstance(v, str)})
+    app.config.from_mapping(load_config(os.environ if environ is None else environ, app.instance_path))
+    app.config.from_mapping(cookie_settings(overrides.get("COOKIE_SECURE", app.config["COOKIE_SECURE"])))
+    app.config.from_mapping(overrides)
     # Checked again on the merged settings, so an override in code cannot skip it.
     insecure_cookies = insecure_cookies_warning(app.config)
     if insecure_cookies:
         app.logger.warning(insecure_cookies)
-    app.config.from_mapping(cookie_settings(app.config["COOKIE_SECURE"]))
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         # Only addresses added by our own proxies are believed, and only when
@@ -33,17 +48,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
 
     register_extensions(app)
-    register_services(app)
+    register_services(app, clock or SystemClock())
     register_blueprints(app)
     register_request_hooks(app)
     register_cli(app)
     return app
 
 
-def _environment(config: dict[str, Any] | None) -> dict[str, str]:
-    """The environment, with string entries of ``config`` read as if they were in it."""
-    overrides = {k: v for k, v in (config or {}).items() if isinstance(v, str)}
-    return {**os.environ, **overrides}
+# Keys that would do nothing in app.config, so config refuses them rather than ignore them:
+# environment variables that only choose other settings, and the clock, which is an argument.
+NOT_SETTINGS = {
+    "DATABASE_URL": "it is read from the environment: give it in environ, or set SQLALCHEMY_DATABASE_URI",
+    "DOORMAN_ENV": "it is read from the environment to choose the defaults: give it in environ",
+    "CLOCK": "pass the clock as create_app(clock=...)",
+}
+
+
+def _refuse_keys_that_are_not_settings(config: Mapping[str, Any]) -> None:
+    for name, instead in NOT_SETTINGS.items():
+        if name in config:
+            raise ConfigurationError(f"{name} is not a setting: {instead}")
 
 
 def register_extensions(app: Flask) -> None:
@@ -62,31 +86,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
 
-def register_services(app: Flask) -> None:
-    from app.auth.throttle import PasswordAttemptLimits
-    from app.clock import SystemClock
-    from app.extensions import db
-    from app.services.audit import AuditService
-    from app.services.enrichment import GeoLocator
-    from app.services.passwords import Passwords, make_hasher
-    from app.services.sessions import SessionPolicy, SessionService
-    from app.services.support import SupportService
-    from app.services.users import UserService
+def register_services(app: Flask, clock: Clock) -> None:
+    from app.extensions import db, init_services
+    from app.services.container import build_services
 
-    clock = app.config.get("CLOCK") or SystemClock()
-    passwords = Passwords(make_hasher(app.config["PASSWORD_HASH_PROFILE"]))
-    # One audit service shared by the others, so their events join their transaction.
-    audit = AuditService(db.session, clock=clock)
-    app.extensions["doorman.clock"] = clock
-    app.extensions["doorman.audit"] = audit
-    sessions = SessionService(db.session, clock=clock, policy=SessionPolicy.from_config(app.config), audit=audit)
-    app.extensions["doorman.sessions"] = sessions
-    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords, audit=audit, sessions=sessions)
-    app.extensions["doorman.support"] = SupportService(db.session, sessions=sessions, audit=audit, clock=clock)
-    # Opened once per process; a missing or corrupt file only logs a warning.
-    app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
-    # Wrong passwords, counted in RATELIMIT_STORAGE_URI's storage; only the password forms use it.
-    app.extensions["doorman.throttle"] = PasswordAttemptLimits.from_config(app.config, logger=app.logger)
+    init_services(app, build_services(db.session, app.config, clock=clock, logger=app.logger))
 
 
 def register_blueprints(app: Flask) -> None:

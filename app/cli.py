@@ -5,9 +5,8 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
-from app.extensions import db
+from app.extensions import db, services
 from app.models import ROLES, ActorKind, EndReason
-from app.services import audit_service, session_service, user_service
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -28,7 +27,7 @@ def create_user(email: str, role: str, password: str) -> None:
     if len(password) < 8:
         raise click.BadParameter("use at least 8 characters", param_hint="--password")
     try:
-        user = user_service().create(email, password, role=role)
+        user = services().users.create(email, password, role=role)
     except EmailTaken:
         raise click.ClickException(f"an account with the email {email} already exists") from None
     db.session.commit()
@@ -41,7 +40,7 @@ def create_user(email: str, role: str, password: str) -> None:
 def set_role(email: str, role: str) -> None:
     """Change an account's role."""
     try:
-        user = user_service().set_role(email, role)
+        user = services().users.set_role(email, role)
     except UserNotFound:
         raise click.ClickException(f"no account has the email {email}") from None
     except InvalidRole:  # pragma: no cover - click.Choice already refuses it
@@ -54,7 +53,7 @@ def set_role(email: str, role: str) -> None:
 @click.argument("email")
 def disable_user(email: str) -> None:
     """Disable an account: it can no longer sign in, and every session it has ends now."""
-    users = user_service()
+    users = services().users
     user = users.find_by_email(email)
     if user is None:
         raise click.ClickException(f"no account has the email {email}")
@@ -70,11 +69,11 @@ def end_sessions(email: str | None, everyone: bool) -> None:
     """End all sessions of one account (EMAIL), or of every account (--everyone)."""
     if bool(email) == everyone:
         raise click.UsageError("give either an EMAIL or --everyone")
-    sessions = session_service()
+    sessions = services().sessions
     if everyone:
         ended = sessions.end_everyone(reason=EndReason.REVOKED_BY_SUPPORT)
     else:
-        user = user_service().find_by_email(email or "")
+        user = services().users.find_by_email(email or "")
         if user is None:
             raise click.ClickException(f"no account has the email {email}")
         # An operator at the command line has no account: a system action.
@@ -89,7 +88,7 @@ def end_sessions(email: str | None, everyone: bool) -> None:
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:
     """Delete expired sessions and sessions ended longer ago than the retention."""
-    deleted = session_service().cleanup(commit=db.session.commit, batch_size=batch_size)
+    deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
     click.echo(f"Cleaned up {deleted} session{'s' if deleted != 1 else ''}.")
 
 
@@ -99,7 +98,7 @@ def cleanup(batch_size: int) -> None:
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def purge_events(days: int, batch_size: int) -> None:
     """Delete security events past the retention; the only way an event is ever removed."""
-    deleted = audit_service().purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
+    deleted = services().audit.purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
     click.echo(f"Purged {deleted} security event{'s' if deleted != 1 else ''} older than {days} days.")
 
 

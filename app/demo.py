@@ -1,9 +1,10 @@
 """Demo accounts and sessions for ``make run``.
 
-Sessions are started through the session service with a clock set in the
-past, so the devices page shows realistic "signed in" and "active" times. The
-demo user's past (a failed sign-in, a sign-in that support then ended) goes
-through the services the same way, so its security events are the real ones.
+Sessions are started through services built by ``build_services``, as the
+app's are, on a clock the loader sets in the past, so the devices page shows
+realistic "signed in" and "active" times. The demo user's past (a failed
+sign-in, a sign-in that support then ended) goes through those services the
+same way, so its security events are the real ones.
 """
 
 from collections.abc import Iterator
@@ -12,14 +13,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from app.extensions import db
+from app.clock import FrozenClock
+from app.extensions import db, services
 from app.models import ActorKind, EndReason, User
-from app.services import clock, session_service, user_service
-from app.services.audit import AuditService
+from app.services.container import Services, build_services
+from app.services.enrichment import GeoLocator, describe_client
 from app.services.errors import InvalidCredentials
-from app.services.passwords import Passwords, make_hasher
-from app.services.sessions import SessionService
-from app.services.users import UserService
 
 DEMO_PASSWORD = "correct horse battery staple"
 DEMO_ACCOUNTS = (
@@ -78,27 +77,23 @@ DEMO_DEVICES = {
 }
 
 
-class _At:
-    """A clock stopped at one moment."""
+class _Past:
+    """Services built like the app's, on a clock the loader sets to each moment of the demo's past."""
 
-    def __init__(self, moment: datetime) -> None:
-        self._moment = moment
+    def __init__(self, now: datetime) -> None:
+        self._clock = FrozenClock(now)
+        self._services = build_services(db.session, current_app.config, clock=self._clock, logger=current_app.logger)
 
-    def now(self) -> datetime:
-        return self._moment
+    def at(self, moment: datetime) -> Services:
+        self._clock.move_to(moment)
+        return self._services
 
+    @property
+    def geo(self) -> GeoLocator:
+        return self._services.geo
 
-def _audit_at(moment: datetime) -> AuditService:
-    return AuditService(db.session, clock=_At(moment))
-
-
-def _service_at(moment: datetime) -> SessionService:
-    return SessionService(db.session, clock=_At(moment), policy=session_service().policy, audit=_audit_at(moment))
-
-
-def _users_at(moment: datetime) -> UserService:
-    passwords = Passwords(make_hasher(current_app.config["PASSWORD_HASH_PROFILE"]))
-    return UserService(db.session, passwords=passwords, audit=_audit_at(moment), sessions=_service_at(moment))
+    def close(self) -> None:
+        self._services.geo.close()
 
 
 # Someone in Lagos guesses the demo user's password, then gets it right; the
@@ -111,22 +106,20 @@ INTRUDER_IP = "105.112.0.1"  # Lagos
 SUPPORT_REASON = "Account recovery, ticket 4411: the customer did not recognise this sign-in"
 
 
-def _add_demo_history(now: datetime) -> None:
-    from app.services.request_details import describe_client
-
-    demo = user_service().find_by_email("demo@example.com")
-    support = user_service().find_by_email("support@example.com")
+def _add_demo_history(past: _Past, now: datetime) -> None:
+    demo = services().users.find_by_email("demo@example.com")
+    support = services().users.find_by_email("support@example.com")
     assert demo is not None and support is not None
-    intruder = describe_client(INTRUDER_USER_AGENT, INTRUDER_IP)
+    intruder = describe_client(past.geo, INTRUDER_USER_AGENT, INTRUDER_IP)
     tried_at = now - timedelta(days=9)
     try:
-        _users_at(tried_at).authenticate(demo.email, "password123", attempt=intruder)
+        past.at(tried_at).users.authenticate(demo.email, "password123", attempt=intruder)
     except InvalidCredentials:
         pass  # the point: the failure is on the demo user's activity page
-    signed_in = _service_at(tried_at + timedelta(minutes=4)).create(demo, **intruder)
+    signed_in = past.at(tried_at + timedelta(minutes=4)).sessions.create(demo, **intruder)
     handled_at = tried_at + timedelta(days=1)
-    _audit_at(handled_at).record_staff_view(staff_id=support.id, subject_id=demo.id, context=None)
-    _service_at(handled_at + timedelta(minutes=2)).end(
+    past.at(handled_at).audit.record_staff_view(staff_id=support.id, subject_id=demo.id, context=None)
+    past.at(handled_at + timedelta(minutes=2)).sessions.end(
         signed_in.row.id,
         owner_id=demo.id,
         reason=EndReason.REVOKED_BY_SUPPORT,
@@ -136,13 +129,11 @@ def _add_demo_history(now: datetime) -> None:
     )
 
 
-def _start_demo_session(user: User, device: DemoDevice, now: datetime) -> None:
-    from app.services.request_details import describe_client
-
-    new = _service_at(now - device.signed_in_ago).create(
-        user, **describe_client(device.user_agent, device.ip_address)
+def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: datetime) -> None:
+    new = past.at(now - device.signed_in_ago).sessions.create(
+        user, **describe_client(past.geo, device.user_agent, device.ip_address)
     )
-    active_at = _service_at(now - device.active_ago)
+    active_at = past.at(now - device.active_ago).sessions
     signed_in = active_at.resolve(new.token)
     if signed_in is not None:
         active_at.touch_if_due(signed_in)
@@ -150,18 +141,22 @@ def _start_demo_session(user: User, device: DemoDevice, now: datetime) -> None:
 
 def load_demo_data() -> Iterator[str]:
     """Create (or recreate) the demo accounts with a few sessions each."""
-    users = user_service()
-    now = clock().now()
-    for email, role in DEMO_ACCOUNTS:
-        existing = users.find_by_email(email)
-        if existing is not None:
-            db.session.delete(existing)  # its sessions go with it (ON DELETE CASCADE)
-            db.session.flush()
-        user = users.create(email, DEMO_PASSWORD, role=role)
-        devices = sorted(DEMO_DEVICES[email], key=lambda d: d.signed_in_ago, reverse=True)
-        for device in devices:
-            _start_demo_session(user, device, now)
-        yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({len(devices)} sessions)"
-    _add_demo_history(now)
+    users = services().users
+    now = services().clock.now()
+    past = _Past(now)
+    try:
+        for email, role in DEMO_ACCOUNTS:
+            existing = users.find_by_email(email)
+            if existing is not None:
+                db.session.delete(existing)  # its sessions go with it (ON DELETE CASCADE)
+                db.session.flush()
+            user = users.create(email, DEMO_PASSWORD, role=role)
+            devices = sorted(DEMO_DEVICES[email], key=lambda d: d.signed_in_ago, reverse=True)
+            for device in devices:
+                _start_demo_session(past, user, device, now)
+            yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({len(devices)} sessions)"
+        _add_demo_history(past, now)
+    finally:
+        past.close()
     db.session.commit()
     current_app.logger.info("demo data loaded")

@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
 from app.config import database_uri
-from app.extensions import db
+from app.extensions import db, services
 from app.models import User, UserSession
 from bench.databases import Database, bench_app, checkpoint, insert_sessions, loading_sessions, scratch_database
 from bench.report import Row, percentile, progress, ms, ratio_row
@@ -109,7 +109,7 @@ def _load(database: Database, size: int) -> list[int]:
 
 def _clean(database: Database, user_ids: list[int], *, batch_size: int, max_seconds: float) -> dict[str, float]:
     app = bench_app(database)
-    sessions = app.extensions["doorman.sessions"]
+    sessions = services(app).sessions
     with app.app_context():
         rng = random.Random(5)
         # Each purges its owner's expired rows: few enough to leave a tiny table something to clean.
@@ -190,7 +190,7 @@ def _sign_in(app: Flask, user_id: int) -> float:
     """Start a session for the account, as the sign-in view does; returns the seconds it took."""
     start = time.perf_counter()
     user = db.session.get(User, user_id)
-    app.extensions["doorman.sessions"].create(user, user_agent="bench sign-in", ip_address="203.0.113.7")
+    services(app).sessions.create(user, user_agent="bench sign-in", ip_address="203.0.113.7")
     db.session.commit()
     return time.perf_counter() - start
 

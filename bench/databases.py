@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -50,19 +49,23 @@ class Database:
     url: str  # a SQLAlchemy URL; on PostgreSQL its search_path is the scratch schema
 
 
-def app_config(url: str, **overrides: Any) -> dict[str, Any]:
-    """Production settings (secure cookies, CSRF on), on the given database."""
+def app_environment(url: str, **variables: str) -> dict[str, str]:
+    """The environment of a Doorman with production settings (secure cookies, CSRF on), on the given database.
+
+    The whole of it: an app in this process reads it instead of ``os.environ``,
+    and gunicorn's workers get it as theirs.
+    """
     return {
         "DOORMAN_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": url,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
-        **overrides,
+        **variables,
     }
 
 
-def bench_app(database: Database, **overrides: Any) -> Flask:
-    return create_app(app_config(database.url, **overrides))
+def bench_app(database: Database, **variables: str) -> Flask:
+    return create_app(environ=app_environment(database.url, **variables))
 
 
 @contextmanager

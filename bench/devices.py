@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 
 from app.config import database_uri
 from app.extensions import db
-from bench.databases import app_config, bench_token, insert_sessions, insert_users, scratch_database
+from bench.databases import app_environment, bench_token, insert_sessions, insert_users, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row, percentile, ms, ratio_row
 from app.database import recorded_statements
@@ -29,7 +29,7 @@ MAX_GROWTH = 3.0
 def run(backend: str, *, sizes: tuple[int, ...] = SIZES, requests: int = 200) -> list[Row]:
     with scratch_database(backend, "devices") as database:
         tokens = _accounts_with_sessions(database.url, sizes)
-        app = create_bench_app(app_config(database.url))
+        app = create_bench_app(environ=app_environment(database.url))
         clients = {}
         for size, token in tokens.items():
             clients[size] = app.test_client()

@@ -11,6 +11,7 @@ a database round trip as such, and the lookup itself.
 """
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,8 +20,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import literal_column, select
 
 from app import create_app
+from app.clock import Clock
 from app.database import DirectSelect
-from app.extensions import db
+from app.extensions import db, services
 
 whoami_bp = Blueprint("bench", __name__, url_prefix="/bench")
 
@@ -34,8 +36,8 @@ def whoami() -> str:
     return current_user.email
 
 
-def create_bench_app(config: dict[str, Any] | None = None) -> Flask:
-    app = create_app(config)
+def create_bench_app(*, environ: Mapping[str, str] | None = None, clock: Clock | None = None) -> Flask:
+    app = create_app(environ=environ, clock=clock)
     app.register_blueprint(whoami_bp)
     return app
 
@@ -53,7 +55,7 @@ def create_reference_app(lookup: str) -> Flask:
     if lookup not in REFERENCE_LOOKUPS:
         raise ValueError(f"lookup must be one of {REFERENCE_LOOKUPS}")
     app = create_bench_app()
-    sessions = app.extensions["doorman.sessions"]
+    sessions = services(app).sessions
     with app.app_context():
         signed_in = sessions.resolve(os.environ["BENCH_TOKEN"])
         select_one = DirectSelect(db.engine, select(literal_column("1")))

@@ -6,11 +6,12 @@ stateless baseline sends none, having no database. tests/test_request_cost.py
 asserts the same on every test run; this prints it next to the timings.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from app.clock import FrozenClock
 from app.database import is_write, recorded_statements
-from app.extensions import db
-from bench.databases import app_config, scratch_database
+from app.extensions import db, services
+from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row
 
@@ -18,26 +19,16 @@ NAME = "2 per-request work"
 TOUCH_INTERVAL = 60
 
 
-class MovableClock:
-    """The benchmark decides what time it is, so the touch interval can be stepped over."""
-
-    def __init__(self) -> None:
-        self._now = datetime.now(timezone.utc)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-
-
 def run(backend: str, *, requests: int = 20) -> list[Row]:
-    clock = MovableClock()
+    # The benchmark decides what time it is, so the touch interval can be stepped over.
+    clock = FrozenClock(datetime.now(timezone.utc))
     with scratch_database(backend, "request_cost") as database:
-        app = create_bench_app(app_config(database.url, CLOCK=clock, SESSION_TOUCH_INTERVAL=TOUCH_INTERVAL))
+        environ = app_environment(database.url, SESSION_TOUCH_INTERVAL=str(TOUCH_INTERVAL))
+        app = create_bench_app(environ=environ, clock=clock)
         with app.app_context():
-            user = app.extensions["doorman.users"].create("cost@example.com", "bench password, never typed")
-            new = app.extensions["doorman.sessions"].create(user, user_agent="bench", ip_address="127.0.0.1")
+            doorman = services(app)
+            user = doorman.users.create("cost@example.com", "bench password, never typed")
+            new = doorman.sessions.create(user, user_agent="bench", ip_address="127.0.0.1")
             db.session.commit()
         client = app.test_client()
         client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)
@@ -50,9 +41,9 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
         step = (TOUCH_INTERVAL - 1) / (requests + 1)
         with recorded_statements(app) as inside:
             for _ in range(requests):
-                clock.advance(step)
+                clock.advance(seconds=step)
                 get()
-        clock.advance(TOUCH_INTERVAL)
+        clock.advance(seconds=TOUCH_INTERVAL)
         with recorded_statements(app) as due:
             get()
         with app.app_context():

@@ -13,8 +13,8 @@ the median of the per-round ratios.
 
 import http.client
 
-from app.extensions import db
-from bench.databases import Database, app_config, bench_app, scratch_database
+from app.extensions import db, services
+from bench.databases import Database, app_environment, bench_app, scratch_database
 from bench.doorman_wsgi import REFERENCE_LOOKUPS
 from bench.report import Row, median, ms, ratio_row
 from bench.servers import GUNICORN_SETTINGS, WORKERS, Load, get, gunicorn, load_generator, run_load
@@ -31,8 +31,9 @@ def doorman_session(database: Database) -> tuple[str, str]:
     """A signed-in Doorman session made through the services: (cookie header, email)."""
     app = bench_app(database)
     with app.app_context():
-        user = app.extensions["doorman.users"].create(BENCH_EMAIL, "bench password, never typed")
-        new = app.extensions["doorman.sessions"].create(user, user_agent="wrk", ip_address="127.0.0.1")
+        doorman = services(app)
+        user = doorman.users.create(BENCH_EMAIL, "bench password, never typed")
+        new = doorman.sessions.create(user, user_agent="wrk", ip_address="127.0.0.1")
         db.session.commit()
         cookie = f"{app.config['SESSION_TOKEN_COOKIE']}={new.token}"
         db.engine.dispose()
@@ -67,7 +68,7 @@ def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int
     generator = generator or load_generator()
     with scratch_database(backend, "request_path") as database:
         doorman_cookie, email = doorman_session(database)
-        doorman_env = {key: str(value) for key, value in app_config(database.url).items()}
+        doorman_env = app_environment(database.url)
         apps = {"a": DOORMAN_APP, "b": BASELINE_APP}
         if references:
             apps |= {f"a-{lookup}": f"bench.doorman_wsgi:create_reference_app({lookup!r})"

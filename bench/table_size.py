@@ -25,7 +25,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from app.config import database_uri
-from app.extensions import db
+from app.extensions import db, services
 from bench.databases import Database, bench_app, bench_token, insert_sessions, loading_sessions, scratch_database
 from bench.report import Row, percentile, progress, ratio_row, us
 
@@ -107,7 +107,7 @@ def _footprint(database: Database) -> str:
 
 
 def _lookup(app: Flask, i: int) -> float:
-    sessions = app.extensions["doorman.sessions"]
+    sessions = services(app).sessions
     token = bench_token(i)
     with app.app_context():
         start = time.perf_counter()

@@ -5,6 +5,7 @@ as the demo user in Debian's Chromium, and saves the devices page at desktop
 and phone width into docs/.
 """
 
+import os
 import sys
 import tempfile
 import threading
@@ -36,7 +37,8 @@ IPHONE_UA = (
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
+        app = create_app(environ={
+            **os.environ,
             "DOORMAN_ENV": "development",
             "DATABASE_URL": f"sqlite:///{tmp}/screens.sqlite3",
         })

@@ -6,9 +6,9 @@ test then starts from empty tables.
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -18,38 +18,29 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.clock import Clock, FrozenClock
 from app.config import database_uri
 from app.extensions import db
+from app.extensions import services as services_of
 from app.models import Base, User, UserSession
+from app.services.container import Services
 
 PASSWORD = "a long enough password"
 START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-class FrozenClock:
-    """A clock that moves only when a test says so."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> None:
-        self._now += timedelta(**delta)
+def environ_for(database_url: str, **variables: str) -> dict[str, str]:
+    """The whole environment a test app reads its settings from: none of the shell's."""
+    return {"DOORMAN_ENV": "test", "DATABASE_URL": database_url, "PASSWORD_HASH_PROFILE": "CHEAPEST", **variables}
 
 
-def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "DOORMAN_ENV": "test",
-        "DATABASE_URL": database_url,
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",
-        "WTF_CSRF_ENABLED": False,
-        # Tests run with the production cookie settings.
-        "COOKIE_SECURE": True,
-        **overrides,
-    }
+def create_test_app(database_url: str, *, clock: Clock | None = None, environ: Mapping[str, str] | None = None,
+                    **settings: Any) -> Flask:
+    """An app on ``database_url``: ``settings`` are set exactly as given, ``environ`` read as environment variables."""
+    # Tests run with the production cookie settings, and without CSRF unless a test turns it on.
+    config = {"WTF_CSRF_ENABLED": False, "COOKIE_SECURE": True, **settings}
+    return create_app(config, environ=environ_for(database_url, **(environ or {})), clock=clock)
 
 
 def reset_postgresql(url: str) -> None:
@@ -70,7 +61,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         url = database_uri(os.environ["TEST_DATABASE_URL"])
         reset_postgresql(url)
-    app = create_app(base_config(url))
+    app = create_test_app(url)
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -84,11 +75,18 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app(database_url: str, clock: FrozenClock, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app on an empty database. ``@pytest.mark.config(KEY=value)`` overrides settings."""
-    overrides: dict[str, Any] = {"CLOCK": clock}
+    """The app on an empty database, on ``clock``.
+
+    ``@pytest.mark.config(KEY=value)`` sets a setting as given;
+    ``@pytest.mark.env(NAME="text")`` is read as an environment variable.
+    """
+    settings: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("config"))):
-        overrides.update(marker.kwargs)
-    app = create_app(base_config(database_url, **overrides))
+        settings.update(marker.kwargs)
+    environ: dict[str, str] = {}
+    for marker in reversed(list(request.node.iter_markers("env"))):
+        environ.update(marker.kwargs)
+    app = create_test_app(database_url, clock=clock, environ=environ, **settings)
     yield app
     with app.app_context():
         db.session.remove()
@@ -114,13 +112,19 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., User]:
+def services(app: Flask) -> Services:
+    """The app's services, the same objects its views use; call them inside ``app.app_context()``."""
+    return services_of(app)
+
+
+@pytest.fixture
+def make_user(app: Flask, services: Services) -> Callable[..., User]:
     """Create and commit an account; returns it."""
     counter = iter(range(1, 10_000))
 
     def make(email: str | None = None, *, role: str = "user", password: str = PASSWORD) -> User:
         with app.app_context():
-            user = app.extensions["doorman.users"].create(
+            user = services.users.create(
                 email or f"person{next(counter)}@example.com", password, role=role
             )
             db.session.commit()
@@ -132,13 +136,13 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 
 @pytest.fixture
-def make_session(app: Flask) -> Callable[..., tuple[UserSession, str]]:
+def make_session(app: Flask, services: Services) -> Callable[..., tuple[UserSession, str]]:
     """Start a session for a user through the service; returns (row, token)."""
 
     def make(user: User, *, user_agent: str = "pytest", ip_address: str = "203.0.113.9", **details: Any):
         with app.app_context():
             user = db.session.merge(user)
-            new = app.extensions["doorman.sessions"].create(
+            new = services.sessions.create(
                 user, user_agent=user_agent, ip_address=ip_address, **details
             )
             db.session.commit()
@@ -204,3 +208,4 @@ def sessions_table_moved(app: Flask) -> Callable[[], Any]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "config(**settings): override app settings for a test")
+    config.addinivalue_line("markers", "env(**variables): environment variables the test app reads its settings from")

@@ -8,7 +8,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
+from app.extensions import services as services_of
 from app.models import SecurityEvent, UserSession
+from app.services.enrichment import describe_client
 from tests.conftest import PASSWORD
 
 
@@ -89,10 +91,7 @@ MADRID, VALENCIA, LAGOS = "147.96.1.1", "147.156.1.1", "105.112.0.1"
 
 def client_details(app: Flask, user_agent: str, ip_address: str) -> dict[str, Any]:
     """The session columns a sign-in from that browser and address gets (bundled GeoLite2)."""
-    from app.services.request_details import describe_client
-
-    with app.test_request_context():
-        return describe_client(user_agent, ip_address)
+    return describe_client(services_of(app).geo, user_agent, ip_address)
 
 
 def csrf_tokens_in(page: str) -> list[str]:

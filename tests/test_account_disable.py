@@ -21,13 +21,13 @@ def state(app, user_id):
         return user.is_active, sorted((r.is_active, r.revoked_reason) for r in rows)
 
 
-def test_v7_4_2_disable_ends_all_sessions_in_the_same_transaction(app, make_user, make_session):
+def test_v7_4_2_disable_ends_all_sessions_in_the_same_transaction(app, make_user, make_session, services):
     user, bystander = make_user(), make_user()
     for _ in range(3):
         make_session(user)
     _, bystander_token = make_session(bystander)
     with app.app_context():
-        users = app.extensions["doorman.users"]
+        users = services.users
 
         assert users.disable(user.id) == 3
         db.session.rollback()  # nothing is half done: the flag and the sessions go together
@@ -37,12 +37,12 @@ def test_v7_4_2_disable_ends_all_sessions_in_the_same_transaction(app, make_user
         db.session.commit()
     assert state(app, user.id) == (False, [(False, "account_disabled")] * 3)
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(bystander_token) is not None
+        assert services.sessions.resolve(bystander_token) is not None
 
 
-def test_disable_an_unknown_account(app):
+def test_disable_an_unknown_account(app, services):
     with app.app_context(), pytest.raises(UserNotFound):
-        app.extensions["doorman.users"].disable(12345)
+        services.users.disable(12345)
 
 
 def test_v7_4_2_every_device_of_a_disabled_account_is_signed_out_on_its_next_request(app, runner, make_user):

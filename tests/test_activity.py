@@ -129,7 +129,7 @@ def test_activity_needs_a_signed_in_visitor(client):
     assert (response.status_code, response.headers["Location"]) == (302, "/sign-in?next=/activity")
 
 
-def test_the_page_tells_what_happened_newest_first(app, make_user, make_session, clock):
+def test_the_page_tells_what_happened_newest_first(app, make_user, make_session, clock, services):
     user, staff = make_user(), make_user(role="support")
     phone, _ = make_session(user, **client_details(app, SAFARI_IPHONE, VALENCIA))
     clock.advance(hours=1)
@@ -138,7 +138,7 @@ def test_the_page_tells_what_happened_newest_first(app, make_user, make_session,
                  environ_base={"REMOTE_ADDR": LAGOS})
     clock.advance(hours=1)
     with app.app_context():
-        app.extensions["doorman.sessions"].end(
+        services.sessions.end(
             phone.id, owner_id=user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
             staff_reason="account recovery, ticket 4411")
         db.session.commit()
@@ -175,10 +175,10 @@ def test_only_the_last_90_days_and_only_this_account(app, make_user, make_sessio
     assert "Lagos" not in page and "Valencia" not in page
 
 
-def make_history(app, user, count, clock):
+def make_history(app, services, user, count, clock):
     """``count`` failed sign-ins, a minute apart, then a sign-in; returns the signed-in browser."""
     with app.app_context():
-        users = app.extensions["doorman.users"]
+        users = services.users
         for _ in range(count):
             with pytest.raises(InvalidCredentials):
                 users.authenticate(user.email, "wrong")
@@ -192,10 +192,10 @@ def make_history(app, user, count, clock):
     [("", 1, 25), ("?page=1", 1, 25), ("?page=2", 2, 25), ("?page=3", 3, 1), ("?page=4", 3, 1),
      ("?page=999999999999", 3, 1), ("?page=0", 1, 25), ("?page=-2", 1, 25), ("?page=abc", 1, 25)],
 )
-def test_pages_of_25_and_out_of_range_pages_show_the_nearest_page(app, make_user, clock, query, shown_page,
-                                                                   entries):
+def test_pages_of_25_and_out_of_range_pages_show_the_nearest_page(app, make_user, clock, services, query,
+                                                                   shown_page, entries):
     user = make_user()
-    browser = make_history(app, user, 50, clock)  # 50 failures + 1 sign-in
+    browser = make_history(app, services, user, 50, clock)  # 50 failures + 1 sign-in
 
     response = browser.get("/activity" + query)
 
@@ -222,10 +222,10 @@ def test_one_page_has_no_pager_and_an_empty_history_says_so(app, make_user, cloc
     assert "Nothing has happened to your account in the last 90 days." in page
 
 
-def test_client_supplied_text_is_escaped(app, make_user, make_session):
+def test_client_supplied_text_is_escaped(app, make_user, make_session, services):
     user = make_user()
     with app.app_context():
-        app.extensions["doorman.audit"].record(
+        services.audit.record(
             EventType.SESSION_REVOKED, subject_id=user.id, actor_kind=ActorKind.STAFF, actor_id=None,
             reason="<script>alert(1)</script>", details={})
         db.session.commit()
@@ -287,7 +287,7 @@ def test_staff_batches_recorded_with_the_agents_place_still_hide_it_from_the_acc
     customer, staff = make_user(), make_user("agent@example.com", role="support")
     with app.app_context():
         # How a support "sign out all sessions" was recorded before its place was kept apart.
-        app.extensions["doorman.audit"].record(
+        services(app).audit.record(
             EventType.ALL_SESSIONS_REVOKED, subject_id=customer.id, actor_kind=ActorKind.STAFF,
             actor_id=staff.id, reason=TICKET, details={"count": 1, "sessions": []},
             where=Snapshot(ip_address=LAGOS, device="Firefox on Linux", place="Lagos, Nigeria"))
@@ -380,7 +380,7 @@ def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app
     user = make_user()
     with app.app_context():
         # How such an attempt was recorded before only recognised names were kept.
-        app.extensions["doorman.audit"].record(
+        services(app).audit.record(
             EventType.SIGN_IN_FAILED, subject_id=user.id, actor_kind=ActorKind.USER,
             where=Snapshot(ip_address=LAGOS, device="Chrome on URGENT call support +1 555 0100",
                            place="Lagos, Nigeria"))

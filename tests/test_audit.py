@@ -17,8 +17,8 @@ from tests.helpers import (
 
 
 @pytest.fixture
-def sessions(app):
-    return app.extensions["doorman.sessions"]
+def sessions(services):
+    return services.sessions
 
 
 @pytest.fixture
@@ -339,7 +339,7 @@ def events_table_missing(app):
                 conn.execute(text("ALTER TABLE security_events_hidden RENAME TO security_events"))
 
 
-def test_a_revocation_whose_event_cannot_be_written_does_not_happen(app, make_user, make_session,
+def test_a_revocation_whose_event_cannot_be_written_does_not_happen(app, make_user, make_session, services,
                                                                     events_table_missing):
     customer, staff = make_user(), make_user(role="support")
     row, token = make_session(customer)
@@ -360,7 +360,7 @@ def test_a_revocation_whose_event_cannot_be_written_does_not_happen(app, make_us
             select(db.func.count()).select_from(SecurityEvent).where(SecurityEvent.actor_id == staff.id,
                                                                      SecurityEvent.event_type != "signed_in")
         ) == 0
-        assert app.extensions["doorman.sessions"].resolve(token) is not None
+        assert services.sessions.resolve(token) is not None
 
 
 def test_a_sign_in_whose_event_cannot_be_written_starts_no_session(app, auth, make_user, events_table_missing):
@@ -386,9 +386,9 @@ def test_events_take_their_time_from_the_clock(app, make_user, make_session, clo
 # -- retention ---------------------------------------------------------------------------
 
 
-def test_purge_deletes_only_events_older_than_the_retention_in_batches(app, app_context, make_user, clock):
+def test_purge_deletes_only_events_older_than_the_retention_in_batches(app, app_context, make_user, clock, services):
     user = make_user()
-    users = app.extensions["doorman.users"]
+    users = services.users
     for _ in range(5):
         with pytest.raises(InvalidCredentials):
             users.authenticate(user.email, "wrong")
@@ -400,7 +400,7 @@ def test_purge_deletes_only_events_older_than_the_retention_in_batches(app, app_
     clock.advance(seconds=1)
     commits = []
 
-    deleted = app.extensions["doorman.audit"].purge(
+    deleted = services.audit.purge(
         older_than=timedelta(days=30), commit=lambda: (commits.append(1), db.session.commit()), batch_size=2)
 
     assert deleted == 5 and len(commits) == 3  # 2 + 2 + 1
@@ -435,7 +435,7 @@ def test_events_purge_needs_a_positive_number_of_days(app, make_user, make_sessi
 # -- demo data ------------------------------------------------------------------------------
 
 
-def test_demo_data_has_a_realistic_past_recorded_through_the_services(app):
+def test_demo_data_has_a_realistic_past_recorded_through_the_services(app, services):
     runner = app.test_cli_runner()
     for _ in range(2):  # loading again replaces the history rather than adding to it
         assert runner.invoke(args=["demo", "load"]).exit_code == 0
@@ -452,4 +452,4 @@ def test_demo_data_has_a_realistic_past_recorded_through_the_services(app):
     ended = session_row(app, revoked.session_id)
     assert (ended.is_active, ended.revoked_reason, ended.revoked_by) == (False, EndReason.REVOKED_BY_SUPPORT, support.id)
     assert sum(e.event_type == EventType.SIGNED_IN for e in events) == 4  # three devices and the intruder
-    assert all(e.created_at <= app.extensions["doorman.clock"].now() for e in events)
+    assert all(e.created_at <= services.clock.now() for e in events)

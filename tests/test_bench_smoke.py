@@ -12,7 +12,7 @@ import pytest
 from app.database import recorded_statements
 from app.extensions import db
 from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
-from bench.databases import app_config, scratch_database
+from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_reference_app
 from bench.report import Row
 from tests.conftest import BACKENDS
@@ -103,8 +103,8 @@ def test_reference_apps_send_only_what_they_say_and_never_write(backend, monkeyp
     """Past the touch interval too: a reference that wrote would measure a write, not the app."""
     with scratch_database(backend, f"reference_{lookup}") as database:
         cookie, email = request_path.doorman_session(database)
-        for name, value in app_config(database.url, SESSION_TOUCH_INTERVAL="0").items():
-            monkeypatch.setenv(name, str(value))
+        for name, value in app_environment(database.url, SESSION_TOUCH_INTERVAL="0").items():
+            monkeypatch.setenv(name, value)
         monkeypatch.setenv("BENCH_TOKEN", cookie.partition("=")[2])
         app = create_reference_app(lookup)
         client = app.test_client()

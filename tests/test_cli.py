@@ -22,12 +22,12 @@ def test_users_create_with_a_role(app, runner):
         assert user.password_hash.startswith("$argon2id$")
 
 
-def test_users_create_prompts_for_a_hidden_password(app, runner):
+def test_users_create_prompts_for_a_hidden_password(app, runner, services):
     result = runner.invoke(args=["users", "create", "p@example.com"], input="long enough pw\nlong enough pw\n")
     assert result.exit_code == 0, result.output
     assert "long enough pw" not in result.output
     with app.app_context():
-        assert app.extensions["doorman.users"].authenticate("p@example.com", "long enough pw")
+        assert services.users.authenticate("p@example.com", "long enough pw")
 
 
 def test_users_create_refuses_a_duplicate_email_whatever_its_case(runner, make_user):

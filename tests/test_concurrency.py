@@ -58,7 +58,9 @@ def active_ids(app, user_id: int) -> set:
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(app, make_user, make_session, round_):
+def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(
+    app, make_user, make_session, services, round_
+):
     user = make_user()
     laptop, phone = make_session(user)[0], make_session(user)[0]
     for _ in range(3):
@@ -67,7 +69,7 @@ def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(app
     def press_sign_out_others(keep_id):
         def job() -> int:
             with app.app_context():
-                ended = app.extensions["doorman.sessions"].end_others(
+                ended = services.sessions.end_others(
                     user.id, keep_session_id=keep_id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id
                 )
                 db.session.commit()
@@ -82,7 +84,9 @@ def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(app
 
 
 @pytest.mark.config(SESSION_TOUCH_INTERVAL=0)  # every request writes, to make the race as tight as possible
-def test_requests_racing_the_sign_out_of_their_own_device_never_error_and_never_come_back(app, make_user, make_session):
+def test_requests_racing_the_sign_out_of_their_own_device_never_error_and_never_come_back(
+    app, make_user, make_session, services
+):
     user = make_user()
     row, token = make_session(user)
     cookie = app.config["SESSION_TOKEN_COOKIE"]
@@ -97,7 +101,7 @@ def test_requests_racing_the_sign_out_of_their_own_device_never_error_and_never_
 
     def signed_out_from_elsewhere() -> int:
         with app.app_context():
-            app.extensions["doorman.sessions"].end(
+            services.sessions.end(
                 row.id, owner_id=user.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id
             )
             db.session.commit()

@@ -107,13 +107,13 @@ def test_production_refuses_to_start_with_insecure_cookies_from_the_environment(
 
 def test_an_insecure_cookie_override_in_code_is_refused_in_production_too(tmp_path):
     with pytest.raises(ConfigurationError, match="ALLOW_INSECURE_COOKIES_IN_PRODUCTION=true"):
-        create_app({**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3", "COOKIE_SECURE": False})
+        create_app({"COOKIE_SECURE": False}, environ={**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3"})
 
 
 def test_with_the_override_production_starts_without_secure_cookies_and_warns_once(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        app = create_app({**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3",
-                          "COOKIE_SECURE": "false", "ALLOW_INSECURE_COOKIES_IN_PRODUCTION": "true"})
+        app = create_app(environ={**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3",
+                                  "COOKIE_SECURE": "false", "ALLOW_INSECURE_COOKIES_IN_PRODUCTION": "true"})
     assert app.config["SESSION_TOKEN_COOKIE"] == "doorman" and app.config["SESSION_COOKIE_SECURE"] is False
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1
@@ -132,6 +132,6 @@ def test_with_the_override_production_starts_without_secure_cookies_and_warns_on
 )
 def test_secure_cookies_or_a_laptop_start_without_a_warning(env, tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
-        app = create_app({**env, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3"})
+        app = create_app(environ={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3"})
     assert app.config["SESSION_COOKIE_SECURE"] is (env["DOORMAN_ENV"] == "production")
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

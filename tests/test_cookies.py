@@ -3,11 +3,10 @@
 import pytest
 from sqlalchemy import String, Text, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Base
 from app.services.sessions import hash_token
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD, create_test_app
 
 
 def set_cookie_headers(response) -> dict[str, str]:
@@ -37,7 +36,7 @@ def test_flask_cookie_is_hardened_too(client):
 
 
 def test_development_cookies_drop_secure_and_the_prefix(database_url):
-    app = create_app(base_config(database_url, COOKIE_SECURE=False))
+    app = create_test_app(database_url, COOKIE_SECURE=False)
     assert app.config["SESSION_TOKEN_COOKIE"] == "doorman"
     assert app.config["SESSION_COOKIE_SECURE"] is False
 

@@ -15,10 +15,10 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from app import create_app
 from app.extensions import db
+from app.extensions import services as services_of
 from app.services.sessions import new_token
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD, create_test_app
 
 # What must never reach the page: driver, SQL and connection details.
 LEAKS = ("Traceback", "OperationalError", "psycopg", "sqlite", "SELECT", "user_sessions",
@@ -60,7 +60,7 @@ def test_v7_2_1_postgresql_connections_killed_mid_session_answer_503_then_recove
 @pytest.fixture
 def unreachable_postgresql() -> Flask:
     # Port 1 on the loopback address: nothing listens, so every connection is refused.
-    return create_app(base_config("postgresql://postgres@127.0.0.1:1/doorman"))
+    return create_test_app("postgresql://postgres@127.0.0.1:1/doorman")
 
 
 def test_an_unreachable_postgresql_fails_closed_on_every_kind_of_request(unreachable_postgresql):
@@ -78,7 +78,7 @@ def test_an_unreachable_postgresql_fails_closed_on_every_kind_of_request(unreach
 
 
 def sqlite_app(path: Path) -> Flask:
-    app = create_app(base_config(f"sqlite:///{path}"))
+    app = create_test_app(f"sqlite:///{path}")
     with app.app_context():
         upgrade()
     return app
@@ -88,7 +88,7 @@ def test_a_deleted_sqlite_file_fails_closed(tmp_path):
     path = tmp_path / "doorman.sqlite3"
     app = sqlite_app(path)
     with app.app_context():
-        app.extensions["doorman.users"].create("gone@example.com", PASSWORD)
+        services_of(app).users.create("gone@example.com", PASSWORD)
         db.session.commit()
     client = app.test_client()
     client.post("/sign-in", data={"email": "gone@example.com", "password": PASSWORD})
@@ -110,7 +110,7 @@ def test_a_deleted_sqlite_file_fails_closed(tmp_path):
 
 
 def test_a_sqlite_file_that_cannot_be_opened_fails_closed(tmp_path):
-    app = create_app(base_config(f"sqlite:///{tmp_path / 'no-such-directory' / 'doorman.sqlite3'}"))
+    app = create_test_app(f"sqlite:///{tmp_path / 'no-such-directory' / 'doorman.sqlite3'}")
     client = app.test_client()
     client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new_token())
     assert_503_without_account_or_details(client.get("/devices"))
@@ -146,7 +146,9 @@ def refusing_session_end(app):
         db.session.commit()
 
 
-def test_a_sign_out_that_did_not_commit_never_says_signed_out(app, client, auth, signed_in, refusing_session_end):
+def test_a_sign_out_that_did_not_commit_never_says_signed_out(
+    app, client, auth, signed_in, refusing_session_end, services
+):
     token = auth.token
 
     response = client.post("/sign-out")
@@ -157,11 +159,11 @@ def test_a_sign_out_that_did_not_commit_never_says_signed_out(app, client, auth,
     page = client.get("/devices")
     assert page.status_code == 200 and "You have signed out." not in page.get_data(as_text=True)
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(token) is not None  # and it truly is not over
+        assert services.sessions.resolve(token) is not None  # and it truly is not over
 
 
 def test_a_password_change_that_did_not_commit_changes_nothing_and_says_nothing(
-    app, client, auth, signed_in, make_session, refusing_session_end
+    app, client, auth, signed_in, make_session, refusing_session_end, services
 ):
     _, other_token = make_session(signed_in)
     token = auth.token
@@ -176,5 +178,5 @@ def test_a_password_change_that_did_not_commit_changes_nothing_and_says_nothing(
     assert auth.token == token  # no rotated cookie for a rotation that never happened
     assert "Your password was changed" not in client.get("/devices").get_data(as_text=True)
     with app.app_context():
-        assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
-        assert app.extensions["doorman.sessions"].resolve(other_token) is not None
+        assert services.users.check_password(signed_in.id, PASSWORD)
+        assert services.sessions.resolve(other_token) is not None

@@ -111,7 +111,9 @@ def test_unknown_session_ids_are_a_clear_404(laptop_and_phone, bad_id):
     assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
 
 
-def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_phone, make_user, make_session):
+def test_another_users_session_id_is_a_404_and_changes_nothing(
+    app, laptop_and_phone, make_user, make_session, services
+):
     _, laptop, _ = laptop_and_phone
     stranger_row, stranger_token = make_session(make_user())
 
@@ -121,7 +123,7 @@ def test_another_users_session_id_is_a_404_and_changes_nothing(app, laptop_and_p
     assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
     assert row(app, str(stranger_row.id)).is_active
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(stranger_token) is not None
+        assert services.sessions.resolve(stranger_token) is not None
 
 
 def test_signing_out_this_device_from_the_list_is_an_ordinary_sign_out(app, laptop_and_phone):
@@ -199,7 +201,8 @@ def test_a_spoofed_forwarded_for_is_ignored_by_default(app, make_user):
     assert (stored.ip_address, stored.city) == ("198.51.100.20", None)
 
 
-@pytest.mark.config(TRUSTED_PROXIES=1, TRUSTED_PROXY_ADDRESSES="10.0.0.0/8")
+@pytest.mark.config(TRUSTED_PROXIES=1)
+@pytest.mark.env(TRUSTED_PROXY_ADDRESSES="10.0.0.0/8")
 def test_forwarded_for_is_honoured_behind_one_trusted_proxy(app, make_user):
     user = make_user()
     browser = app.test_client()
@@ -224,13 +227,12 @@ def test_devices_page_is_two_statements_or_fewer(app, client, signed_in, make_se
 
 def test_a_corrupt_geoip_file_still_lets_people_sign_in(app, database_url, make_user, tmp_path, clock):
     """A second app on the same database, reading a broken GeoIP file (``app`` empties the tables after)."""
-    from app import create_app
-    from tests.conftest import base_config
+    from tests.conftest import create_test_app
 
     broken = tmp_path / "City.mmdb"
     broken.write_bytes(b"\x00not a maxmind database\xff" * 100)
     user = make_user("geo@example.com")
-    broken_geo_app = create_app(base_config(database_url, GEOIP_DATABASE=str(broken), CLOCK=clock))
+    broken_geo_app = create_test_app(database_url, GEOIP_DATABASE=str(broken), clock=clock)
 
     browser = browser_signed_in(broken_geo_app, user.email, CHROME_MAC, MADRID)
 
@@ -240,7 +242,7 @@ def test_a_corrupt_geoip_file_still_lets_people_sign_in(app, database_url, make_
         db.engine.dispose()
 
 
-def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phone):
+def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phone, services):
     _, laptop, _ = laptop_and_phone
     old_token = laptop.get_cookie("__Host-doorman").value
 
@@ -249,7 +251,7 @@ def test_sign_out_all_others_gives_this_session_a_new_token(app, laptop_and_phon
     new_token = laptop.get_cookie("__Host-doorman").value
     assert new_token != old_token
     with app.app_context():
-        sessions = app.extensions["doorman.sessions"]
+        sessions = services.sessions
         assert sessions.resolve(old_token) is None and sessions.resolve(new_token) is not None
     assert laptop.get("/devices").status_code == 200
 

@@ -116,11 +116,10 @@ def test_the_connection_goes_back_to_the_pool_as_it_came(app, session_row):
 
 
 def test_recorded_statements_sees_direct_selects_of_its_own_app_only(app, session_row, database_url):
-    from app import create_app
-    from tests.conftest import base_config
+    from tests.conftest import create_test_app
 
     _, token = session_row
-    other = create_app(base_config(database_url))
+    other = create_test_app(database_url)
     with app.app_context():
         lookup = DirectSelect(db.engine, _RESOLVE)
     with other.app_context():

@@ -10,15 +10,14 @@ import uuid
 import pytest
 from flask import url_for
 
-from app import create_app
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD, create_test_app
 
 SAMPLE_ARGUMENTS = {"IntegerConverter": 1, "UUIDConverter": uuid.UUID(int=1)}
 
 
 def get_routes() -> list[str]:
     """Every GET rule as a path, with sample values for its arguments."""
-    app = create_app(base_config("sqlite://"))
+    app = create_test_app("sqlite://")
     paths = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
@@ -108,7 +107,7 @@ def test_static_files_get_the_headers_but_may_be_cached(client):
 
 
 def test_no_hsts_over_plain_http_in_development(database_url):
-    app = create_app(base_config(database_url, COOKIE_SECURE=False))
+    app = create_test_app(database_url, COOKIE_SECURE=False)
     response = app.test_client().get("/sign-in")
     assert "Strict-Transport-Security" not in response.headers
     assert response.headers["X-Frame-Options"] == "DENY"

@@ -9,10 +9,9 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from app import create_app
 from app.config import database_uri
 from app.extensions import db
-from tests.conftest import base_config
+from tests.conftest import create_test_app
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -36,7 +35,7 @@ def scratch_database_url(request, tmp_path):
 
 
 def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(scratch_database_url):
-    app = create_app(base_config(scratch_database_url))
+    app = create_test_app(scratch_database_url)
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:

@@ -62,11 +62,11 @@ def test_v7_4_3_v3_3_3_change_ends_every_other_session_and_keeps_this_one(app, c
     assert [r.is_active for r in rows.values()].count(True) == 1
 
 
-def test_other_users_sessions_are_untouched(app, client, signed_in, make_user, make_session):
+def test_other_users_sessions_are_untouched(app, client, signed_in, make_user, make_session, services):
     other_row, other_token = make_session(make_user())
     change(client)
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(other_token) is not None
+        assert services.sessions.resolve(other_token) is not None
 
 
 def test_v6_2_3_the_new_password_replaces_the_old_one(app, client, auth, signed_in):
@@ -107,7 +107,7 @@ def test_one_other_session_is_singular(client, signed_in, make_session):
     assert "and 1 other session was signed out." in client.get("/devices").get_data(as_text=True)
 
 
-def test_v7_5_1_a_wrong_current_password_changes_nothing(app, client, auth, signed_in, make_session):
+def test_v7_5_1_a_wrong_current_password_changes_nothing(app, client, auth, signed_in, make_session, services):
     _, other_token = make_session(signed_in)
     before, token = password_hash(app, signed_in.id), auth.token
 
@@ -117,7 +117,7 @@ def test_v7_5_1_a_wrong_current_password_changes_nothing(app, client, auth, sign
     assert "That is not your current password." in response.get_data(as_text=True)
     assert password_hash(app, signed_in.id) == before and auth.token == token
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(other_token) is not None
+        assert services.sessions.resolve(other_token) is not None
 
 
 @pytest.mark.parametrize(
@@ -144,10 +144,10 @@ def test_v6_2_5_v6_2_8_v6_2_9_any_characters_and_up_to_1024_kept_exactly(app, cl
     assert auth.sign_in(signed_in.email, new.strip() + "?").status_code == 200
 
 
-def test_change_password_service_refuses_a_wrong_current_password(app, make_user):
+def test_change_password_service_refuses_a_wrong_current_password(app, make_user, services):
     user = make_user()
     with app.app_context():
-        users = app.extensions["doorman.users"]
+        users = services.users
         with pytest.raises(IncorrectPassword):
             users.change_password(user.id, "wrong", NEW_PASSWORD)
         with pytest.raises(IncorrectPassword):

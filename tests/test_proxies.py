@@ -45,7 +45,7 @@ def test_a_proxy_on_the_same_host_is_believed_by_default(app, make_user, proxy):
     assert stored_ip(app, user) == MADRID  # one hop: only the address our proxy added
 
 
-@pytest.mark.config(TRUSTED_PROXY_ADDRESSES="10.0.0.0/8, 2001:db8::/32")
+@pytest.mark.env(TRUSTED_PROXY_ADDRESSES="10.0.0.0/8, 2001:db8::/32")
 @pytest.mark.parametrize(
     ("peer", "believed"),
     [("10.20.30.40", True), ("2001:db8:1::7", True), ("11.0.0.1", False), ("127.0.0.1", False), ("::1", False)],

@@ -12,12 +12,11 @@ import pytest
 from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
-from app import create_app
 from app.auth.throttle import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
 from app.config import ConfigurationError
 from app.extensions import db
 from app.models import UserSession
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD, create_test_app
 
 pytestmark = pytest.mark.config(
     PASSWORD_ATTEMPTS_PER_ACCOUNT="3 per 15 minutes", PASSWORD_ATTEMPTS_PER_IP="1000 per minute"
@@ -122,7 +121,7 @@ def test_confirm_password_counts_against_the_signed_in_account_not_a_posted_emai
     assert sign_in(app.test_client(), other.email).status_code == 302
 
 
-def test_change_password_is_limited_too(app, client, signed_in):
+def test_change_password_is_limited_too(app, client, signed_in, services):
     data = {"current_password": "wrong", "new_password": "n" * 12, "confirm_new_password": "n" * 12}
     for _ in range(3):
         assert client.post("/account/password", data=data).status_code == 200
@@ -132,7 +131,7 @@ def test_change_password_is_limited_too(app, client, signed_in):
     assert refused.status_code == 429
     assert LOCKED_OUT in refused.get_data(as_text=True) and "Change your password" in refused.get_data(as_text=True)
     with app.app_context():
-        assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
+        assert services.users.check_password(signed_in.id, PASSWORD)
 
 
 RATE_LIMITING_LIBRARIES = ("limits", "flask_limiter")
@@ -184,7 +183,7 @@ def test_a_wrong_password_is_counted_by_the_limits_library(client, make_user):
 
 def test_rate_settings_are_checked_at_start_up(database_url):
     with pytest.raises(ConfigurationError, match="PASSWORD_ATTEMPTS_PER_ACCOUNT"):
-        create_app(base_config(database_url, PASSWORD_ATTEMPTS_PER_ACCOUNT="ten a day"))
+        create_test_app(database_url, environ={"PASSWORD_ATTEMPTS_PER_ACCOUNT": "ten a day"})
 
 
 def redis_reachable() -> bool:
@@ -224,10 +223,10 @@ def test_counts_live_in_redis_and_are_shared_by_every_process(app, database_url,
     assert our_keys(), "the counts should be in Redis"
     assert not any(b"counted" in key for key in our_keys())  # keys hold a hash, not the email
     # Another process (here: another app on the same Redis) sees the same counts.
-    second_process = create_app(base_config(
+    second_process = create_test_app(
         database_url, RATELIMIT_STORAGE_URI=REDIS_URL,
         PASSWORD_ATTEMPTS_PER_ACCOUNT="3 per 15 minutes", PASSWORD_ATTEMPTS_PER_IP="1000 per minute",
-    ))
+    )
     assert sign_in(second_process.test_client(), user.email).status_code == 429
     with second_process.app_context():
         db.engine.dispose()

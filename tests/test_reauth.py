@@ -13,8 +13,8 @@ def authenticated_at(app, user_id):
 
 
 @pytest.mark.config(REAUTHENTICATION_WINDOW=600)
-def test_sign_in_counts_as_recent_authentication_for_the_window(app, client, signed_in, clock):
-    sessions = app.extensions["doorman.sessions"]
+def test_sign_in_counts_as_recent_authentication_for_the_window(app, client, signed_in, clock, services):
+    sessions = services.sessions
     token = client.get_cookie("__Host-doorman").value
     with app.app_context():
         assert sessions.recently_authenticated(sessions.resolve(token))

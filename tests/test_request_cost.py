@@ -47,9 +47,9 @@ def test_a_malformed_cookie_is_refused_without_a_query(app, client):
     assert statements == []
 
 
-def test_resolving_leaves_the_request_orm_session_without_a_transaction(app, client, signed_in):
+def test_resolving_leaves_the_request_orm_session_without_a_transaction(app, client, signed_in, services):
     """The lookup runs on a connection of its own: no BEGIN (and ROLLBACK) just to know who is signed in."""
     token = client.get_cookie(app.config["SESSION_TOKEN_COOKIE"]).value
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(token).email == signed_in.email
+        assert services.sessions.resolve(token).email == signed_in.email
         assert not db.session().in_transaction()

@@ -228,7 +228,7 @@ def test_any_database_error_logged_with_its_traceback_on_the_apps_logger_is_desc
     user = make_user()
     with refused("password"), app.app_context():
         try:
-            app.extensions["doorman.users"].change_password(user.id, PASSWORD, NEW_PASSWORD)
+            services(app).users.change_password(user.id, PASSWORD, NEW_PASSWORD)
         except SQLAlchemyError:
             app.logger.exception("changing a password failed")
         db.session.rollback()

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 
 @pytest.fixture
-def sessions(app):
-    return app.extensions["doorman.sessions"]
+def sessions(services):
+    return services.sessions
 
 
 def test_cleanup_deletes_rows_expiring_at_different_moments_across_many_batches(

@@ -4,11 +4,11 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import EndReason, UserSession
+from app.services.container import Services
 from app.services.errors import SessionNotFound
 from app.services.sessions import SessionService, hash_token
 
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 
 @pytest.fixture
-def sessions(app: Flask) -> SessionService:
-    return app.extensions["doorman.sessions"]
+def sessions(services: Services) -> SessionService:
+    return services.sessions
 
 
 def active_count(user_id: int) -> int:

@@ -269,7 +269,7 @@ def test_an_unknown_account_is_a_404(app, agent):
     assert desk.post("/support/users/999999/sign-out-all", data={"reason": REASON}).status_code == 404
 
 
-def test_recently_ended_sessions_say_who_ended_them_and_why(app, agent, make_user, make_session, clock):
+def test_recently_ended_sessions_say_who_ended_them_and_why(app, agent, make_user, make_session, clock, services):
     customer = make_user("customer@example.com")
     by_support, _ = make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
     by_owner, _ = make_session(customer)
@@ -277,7 +277,7 @@ def test_recently_ended_sessions_say_who_ended_them_and_why(app, agent, make_use
     desk.post(f"/support/users/{customer.id}/sessions/{by_support.id}/sign-out", data={"reason": REASON})
     clock.advance(minutes=5)
     with app.app_context():
-        app.extensions["doorman.sessions"].end(by_owner.id, owner_id=customer.id,
+        services.sessions.end(by_owner.id, owner_id=customer.id,
                                                reason=EndReason.REVOKED_BY_USER, ended_by=customer.id)
         db.session.commit()
 
@@ -507,7 +507,7 @@ def test_the_audit_page_is_paginated_keeping_its_filters(app, make_user, make_se
 # -- the whole story, with the demo data ------------------------------------------------
 
 
-def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app):
+def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app, services):
     from app.demo import DEMO_PASSWORD
 
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
@@ -523,7 +523,7 @@ def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app):
     [link] = re.findall(r'href="(/support/users/\d+)">demo@example.com<', found)
     account = desk.get(link).get_data(as_text=True)
     with app.app_context():
-        signed_in = app.extensions["doorman.sessions"].resolve(phone_token)
+        signed_in = services.sessions.resolve(phone_token)
     assert f"/sessions/{signed_in.session_id}/sign-out" in account
     done = desk.post(f"{link}/sessions/{signed_in.session_id}/sign-out",
                      data={"reason": "Customer lost their phone, ticket 5120"}, follow_redirects=True)
@@ -543,7 +543,7 @@ def test_support_signs_out_a_demo_session_and_the_user_and_device_see_it(app):
 @pytest.mark.config(REAUTHENTICATION_WINDOW=600)
 @pytest.mark.parametrize("action", ["one", "all"])
 def test_staff_sign_outs_need_a_password_entered_within_the_window(app, agent, make_user, make_session, clock,
-                                                                    action):
+                                                                    services, action):
     customer = make_user()
     row, token = make_session(customer)
     _, desk = agent
@@ -555,10 +555,10 @@ def test_staff_sign_outs_need_a_password_entered_within_the_window(app, agent, m
 
     assert response.headers["Location"] == f"/confirm-password?next=/support/users/{customer.id}"
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(token) is not None
+        assert services.sessions.resolve(token) is not None
     desk.post("/confirm-password", data={"password": PASSWORD})
     assert desk.post(url, data={"reason": "account recovery, ticket 4411"}).headers["Location"] == (
         f"/support/users/{customer.id}"
     )
     with app.app_context():
-        assert app.extensions["doorman.sessions"].resolve(token) is None
+        assert services.sessions.resolve(token) is None

@@ -11,11 +11,11 @@ from app.services.sessions import hash_token, is_well_formed_token
 from tests.conftest import PASSWORD
 
 
-def test_v7_2_4_rotate_token_replaces_the_hash_and_the_old_token_stops_working(app, make_user, make_session):
+def test_v7_2_4_rotate_token_replaces_the_hash_and_the_old_token_stops_working(app, make_user, make_session, services):
     user = make_user()
     row, old_token = make_session(user)
     with app.app_context():
-        sessions = app.extensions["doorman.sessions"]
+        sessions = services.sessions
         new_token = sessions.rotate_token(row.id)
         db.session.commit()
 
@@ -25,11 +25,11 @@ def test_v7_2_4_rotate_token_replaces_the_hash_and_the_old_token_stops_working(a
         assert sessions.resolve(new_token).session_id == row.id
 
 
-def test_rotate_token_refuses_an_ended_or_unknown_session(app, make_user, make_session):
+def test_rotate_token_refuses_an_ended_or_unknown_session(app, make_user, make_session, services):
     user = make_user()
     row, token = make_session(user)
     with app.app_context():
-        sessions = app.extensions["doorman.sessions"]
+        sessions = services.sessions
         sessions.end(row.id, owner_id=user.id, reason=EndReason.SIGNED_OUT)
         for session_id in (row.id, uuid.uuid4()):
             with pytest.raises(SessionNotFound):

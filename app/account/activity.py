@@ -6,7 +6,7 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from app.account import bp
-from app.services import audit_service, clock
+from app.extensions import services
 from app.services.activity import describe_all
 
 ACTIVITY_DAYS = 90
@@ -17,8 +17,8 @@ ACTIVITY_PER_PAGE = 25
 @login_required
 def activity() -> str:
     """What happened to this account in the last 90 days, newest first."""
-    since = clock().now() - timedelta(days=ACTIVITY_DAYS)
-    page = audit_service().activity(
+    since = services().clock.now() - timedelta(days=ACTIVITY_DAYS)
+    page = services().audit.activity(
         current_user.id, since=since, page=request.args.get("page", 1, type=int), per_page=ACTIVITY_PER_PAGE
     )
     return render_template(

@@ -8,11 +8,10 @@ from app.account import bp
 from app.account.forms import ChangePasswordForm
 from app.auth.cookies import set_session_cookie
 from app.auth.throttle import password_attempts_limited
-from app.extensions import db
+from app.extensions import db, services
 from app.models import EndReason
-from app.services import session_service, user_service
+from app.request_details import sign_in_details
 from app.services.errors import IncorrectPassword
-from app.services.request_details import sign_in_details
 
 TEMPLATE = "account/password.html"
 
@@ -26,14 +25,14 @@ def change_password() -> Response | str:
     if not form.validate_on_submit():
         return render_template(TEMPLATE, form=form)
     try:
-        user_service().change_password(
+        services().users.change_password(
             current_user.id, form.current_password.data, form.new_password.data,
             context=sign_in_details(request),
         )
     except IncorrectPassword:
         form.current_password.errors.append("That is not your current password.")
         return render_template(TEMPLATE, form=form)
-    sessions = session_service()
+    sessions = services().sessions
     ended = sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
         reason=EndReason.PASSWORD_CHANGED, ended_by=current_user.id,

@@ -12,11 +12,10 @@ from app.auth.cookies import set_session_cookie
 from app.auth.reauth import ask_for_password, recently_authenticated
 from app.auth.routes import end_this_session
 from app.auth.throttle import password_attempts_limited
-from app.extensions import db
+from app.extensions import db, services
 from app.models import EndReason
-from app.services import clock, session_service, user_service
+from app.request_details import sign_in_details
 from app.services.errors import SessionNotFound
-from app.services.request_details import sign_in_details
 
 NO_SUCH_SESSION = "That session does not exist or is already signed out."
 WRONG_PASSWORD = "That password is not correct, so no sessions were signed out."
@@ -36,10 +35,10 @@ def devices() -> str:
 
 
 def _devices_page(others_form: SignOutOthersForm) -> str:
-    sessions = session_service().list_active(current_user.id)
+    sessions = services().sessions.list_active(current_user.id)
     sessions.sort(key=lambda row: row.id != current_user.session_id)  # stable: keeps recency order
     return render_template(
-        "account/devices.html", sessions=sessions, now=clock().now(), others_form=others_form
+        "account/devices.html", sessions=sessions, now=services().clock.now(), others_form=others_form
     )
 
 
@@ -55,7 +54,7 @@ def end_session(session_id: str) -> Response:
     if not recently_authenticated():
         return ask_for_password(url_for("account.devices"))
     try:
-        ended = session_service().end(
+        ended = services().sessions.end(
             session_id, owner_id=current_user.id, reason=EndReason.REVOKED_BY_USER,
             ended_by=current_user.id, context=sign_in_details(request),
         )
@@ -74,10 +73,10 @@ def end_other_sessions() -> Response | str:
     form = SignOutOthersForm()
     if not form.validate_on_submit():
         return _devices_page(form)
-    if not user_service().check_password(current_user.id, form.password.data):
+    if not services().users.check_password(current_user.id, form.password.data):
         form.password.errors.append(WRONG_PASSWORD)
         return _devices_page(form)
-    sessions = session_service()
+    sessions = services().sessions
     count = sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
         reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id, context=sign_in_details(request),

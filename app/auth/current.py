@@ -6,8 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.auth.cookies import clear_session_cookie
 from app.auth.redirects import current_path
-from app.extensions import db, login_manager
-from app.services import session_service
+from app.extensions import db, login_manager, services
 from app.services.sessions import SignedInUser
 
 # Shown on the sign-in page when a cookie no longer opens a session.
@@ -31,7 +30,7 @@ def load_signed_in_user(req: Request) -> SignedInUser | None:
     token = req.cookies.get(current_app.config["SESSION_TOKEN_COOKIE"])
     if not token:
         return None
-    sessions = session_service()
+    sessions = services().sessions
     try:
         signed_in = sessions.resolve(token)
         if signed_in is None:

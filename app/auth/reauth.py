@@ -8,14 +8,14 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.services import session_service
+from app.extensions import services
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def recently_authenticated() -> bool:
-    return session_service().recently_authenticated(current_user._get_current_object())
+    return services().sessions.recently_authenticated(current_user._get_current_object())
 
 
 def ask_for_password(next_url: str) -> Response:

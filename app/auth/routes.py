@@ -10,11 +10,10 @@ from app.auth.cookies import clear_session_cookie, set_session_cookie
 from app.auth.forms import ConfirmPasswordForm, SignInForm, SignOutForm
 from app.auth.redirects import safe_next
 from app.auth.throttle import password_attempts_limited, submitted_email
-from app.extensions import db
+from app.extensions import db, services
 from app.models import EndReason
-from app.services import session_service, user_service
+from app.request_details import sign_in_details
 from app.services.errors import InvalidCredentials, SessionNotFound
-from app.services.request_details import sign_in_details
 
 SIGN_IN_FAILED = "The email or password is incorrect."
 
@@ -31,7 +30,7 @@ def sign_in() -> Response | str:
         return render_template("auth/sign_in.html", form=form)
     details = sign_in_details(request)
     try:
-        user = user_service().authenticate(form.email.data, form.password.data, attempt=details)
+        user = services().users.authenticate(form.email.data, form.password.data, attempt=details)
     except InvalidCredentials:
         db.session.commit()  # the failed attempt is recorded on the account's activity
         form.password.errors.append(SIGN_IN_FAILED)
@@ -39,7 +38,7 @@ def sign_in() -> Response | str:
     if current_user.is_authenticated:
         # Signing in again from a signed-in browser replaces its session.
         _end_quietly(current_user.session_id, current_user.id, EndReason.SUPERSEDED)
-    sessions = session_service()
+    sessions = services().sessions
     new_session = sessions.create(user, **details)
     db.session.commit()
     session.clear()  # a fresh CSRF secret for the new session
@@ -84,8 +83,8 @@ def confirm_password() -> Response | str:
     """Ask for the password before a sensitive action; a correct one counts for a few minutes."""
     form = ConfirmPasswordForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        if user_service().check_password(current_user.id, form.password.data):
-            sessions = session_service()
+        if services().users.check_password(current_user.id, form.password.data):
+            sessions = services().sessions
             sessions.record_authentication(current_user.session_id)
             token = sessions.rotate_token(current_user.session_id)  # a new token at re-authentication
             db.session.commit()
@@ -100,6 +99,6 @@ def _end_quietly(session_id: uuid.UUID, user_id: int, reason: str) -> None:
     # The row may have been ended by another device a moment ago; either
     # way it is over, which is what the caller wants.
     try:
-        session_service().end(session_id, owner_id=user_id, reason=reason, ended_by=user_id)
+        services().sessions.end(session_id, owner_id=user_id, reason=reason, ended_by=user_id)
     except SessionNotFound:
         pass

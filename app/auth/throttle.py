@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, flash, make_response, render_template, request
+from flask import flash, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from limits import RateLimitItem, parse_many
@@ -39,6 +39,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from app.config import ConfigurationError
+from app.extensions import services
 from app.services.users import normalize_email
 
 TOO_MANY_ATTEMPTS = "Too many wrong passwords. For your account's safety, please wait {wait} and try again."
@@ -173,7 +174,7 @@ def _wrong_password(response: Response) -> bool:
 
 
 def _password_attempt_limits() -> PasswordAttemptLimits:
-    return current_app.extensions["doorman.throttle"]
+    return services().password_attempts
 
 
 def password_attempts_limited(

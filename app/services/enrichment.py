@@ -23,6 +23,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geoip2.database
 import geoip2.errors
@@ -313,6 +314,25 @@ class GeoLocator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def describe_client(
+    geo: GeoLocator, user_agent: str | None, ip_address: str | None, languages: Sequence[str] = ("en",)
+) -> dict[str, Any]:
+    """The session columns that say which device and place a sign-in came from."""
+    device = parse_user_agent(user_agent)
+    place = geo.locate(ip_address, languages)
+    return {
+        "user_agent": clean_user_agent(user_agent) or None,
+        "ip_address": ip_address,
+        "device_type": device.device_type,
+        "browser": device.browser,
+        "os": device.os,
+        "device": device.device,
+        "country_code": place.country_code,
+        "country": place.country,
+        "city": place.city,
+    }
 
 
 def place_label(country: str | None, city: str | None, ip: str | None) -> str:

@@ -9,13 +9,12 @@ from werkzeug.wrappers import Response
 
 from app.auth.reauth import recent_authentication_required
 from app.errors import http_error
-from app.extensions import db
+from app.extensions import db, services
+from app.request_details import sign_in_details
 from app.request_origin import is_same_origin
-from app.services import support_service
 from app.services.activity import describe_all
 from app.services.errors import NotAllowed, SessionNotFound, UserNotFound, ViewNotRecorded
 from app.services.permissions import Permission, has_permission
-from app.services.request_details import sign_in_details
 from app.support import bp
 from app.support.access import staff_required
 from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, OpenAccountForm, UserSearchForm
@@ -58,7 +57,7 @@ def search() -> str:
     form = UserSearchForm(formdata=request.args)
     results = None
     if form.validate() and form.q.data:
-        results = support_service().find_accounts(current_user, form.q.data, page=_page())
+        results = services().support.find_accounts(current_user, form.q.data, page=_page())
     return render_template("support/search.html", form=form, results=results)
 
 
@@ -72,7 +71,7 @@ def user(user_id: int) -> str:
     "Support viewed this account" into someone's history. Without a look on
     record, the staff member is asked to open the account with a POST.
     """
-    service = support_service()
+    service = services().support
     try:
         account = service.open_account(
             current_user, user_id, page=_page(), may_record=is_same_origin(request), context=sign_in_details(request)
@@ -96,7 +95,7 @@ def user(user_id: int) -> str:
 @staff_required(Permission.VIEW_ACCOUNTS)
 def open_user(user_id: int) -> Response:
     """Open an account the staff member reached from elsewhere: records the look, then shows it."""
-    support_service().record_view(current_user, user_id, context=sign_in_details(request))
+    services().support.record_view(current_user, user_id, context=sign_in_details(request))
     db.session.commit()
     return redirect(url_for("support.user", user_id=user_id))
 
@@ -106,7 +105,7 @@ def open_user(user_id: int) -> Response:
 @recent_authentication_required(_back_to_account)
 def end_session(user_id: int, session_id: uuid.UUID) -> Response:
     """Sign out one of the account's sessions, with a reason."""
-    service = support_service()
+    service = services().support
     service.account_for(current_user, user_id, Permission.END_SESSIONS)  # 404 or 403 before anything else
     form = EndSessionForm()
     if not form.validate_on_submit():
@@ -128,7 +127,7 @@ def end_session(user_id: int, session_id: uuid.UUID) -> Response:
 @recent_authentication_required(_back_to_account)
 def end_all_sessions(user_id: int) -> Response:
     """Sign out every session of the account, with a reason."""
-    service = support_service()
+    service = services().support
     service.account_for(current_user, user_id, Permission.END_SESSIONS)  # 404 or 403 before anything else
     form = EndAllSessionsForm()
     if not form.validate_on_submit():
@@ -148,7 +147,7 @@ def end_all_sessions(user_id: int) -> Response:
 @staff_required(Permission.VIEW_STAFF_AUDIT)
 def audit() -> tuple[str, int]:
     """Every staff action, newest first, by staff member and by account."""
-    service = support_service()
+    service = services().support
     form = AuditFilterForm(formdata=request.args)
     form.staff.choices = [(None, "Anyone")] + [(u.id, u.email) for u in service.staff_members(current_user)]
     if not form.validate():

@@ -1,0 +1,27 @@
+"""What a sign-in request says about where it comes from, as session columns."""
+
+import ipaddress
+from typing import Any
+
+from flask import Request
+
+from app.extensions import services
+from app.services.enrichment import describe_client
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address as a canonical string, or None if it is not an IP.
+
+    ``remote_addr`` is already the right address: behind TRUSTED_PROXIES
+    proxies, ProxyFix has put the client's address there; otherwise
+    X-Forwarded-For is ignored so a client cannot pick the IP it is shown with.
+    """
+    try:
+        return str(ipaddress.ip_address(request.remote_addr or ""))
+    except ValueError:
+        return None
+
+
+def sign_in_details(request: Request) -> dict[str, Any]:
+    languages = [lang for lang in request.accept_languages.values() if lang != "*"] or ["en"]
+    return describe_client(services().geo, request.headers.get("User-Agent"), client_ip(request), languages)
