@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.extensions import db
+from app.extensions import db, services
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
 from app.services.activity import describe, device_phrase, place_phrase
 from app.services.audit import Snapshot
