@@ -1,7 +1,6 @@
 """Password guessing is rate limited per IP and per account (ASVS 5.0 6.1.1, 6.3.1; 4.0.3 2.2.1)."""
 
 import logging
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -17,12 +16,11 @@ from app.auth.throttle import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
 from app.config import ConfigurationError
 from app.extensions import db
 from app.models import UserSession
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD, REDIS_URL, base_config
 
 pytestmark = pytest.mark.config(
     PASSWORD_ATTEMPTS_PER_ACCOUNT="3 per 15 minutes", PASSWORD_ATTEMPTS_PER_IP="1000 per minute"
 )
-REDIS_URL = "redis://127.0.0.1:6379/3"
 LOCKED_OUT = "Too many wrong passwords."
 
 
@@ -185,33 +183,6 @@ def test_a_wrong_password_is_counted_by_the_limits_library(client, make_user):
 def test_rate_settings_are_checked_at_start_up(database_url):
     with pytest.raises(ConfigurationError, match="PASSWORD_ATTEMPTS_PER_ACCOUNT"):
         create_app(base_config(database_url, PASSWORD_ATTEMPTS_PER_ACCOUNT="ten a day"))
-
-
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_db():
-    if not redis_reachable():
-        pytest.skip("no Redis at 127.0.0.1:6379, so the shared-storage path cannot be tried")
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-
-    def ours():
-        return list(client.scan_iter("*doorman*"))
-
-    if ours():
-        client.delete(*ours())
-    yield client, ours
-    if ours():
-        client.delete(*ours())
-    client.close()
 
 
 @pytest.mark.config(RATELIMIT_STORAGE_URI=REDIS_URL)
