@@ -51,6 +51,14 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _prefix_length(env: Mapping[str, str], name: str, default: int) -> int:
+    """An IPv6 prefix length, from 1 to 128 bits."""
+    length = _int(env, name, default)
+    if not 1 <= length <= 128:
+        raise ConfigurationError(f"{name} must be an IPv6 prefix length from 1 to 128, got {length}")
+    return length
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -106,6 +114,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # sign-out-everywhere-else forms, as rate strings of the limits library. Only a wrong password counts.
         "PASSWORD_ATTEMPTS_PER_IP": _rate(env, "PASSWORD_ATTEMPTS_PER_IP", "20 per minute; 200 per hour"),
         "PASSWORD_ATTEMPTS_PER_ACCOUNT": _rate(env, "PASSWORD_ATTEMPTS_PER_ACCOUNT", "10 per 15 minutes"),
+        # The per-IP budget counts an IPv6 client by its network of this many bits: one host holds a /64.
+        "PASSWORD_ATTEMPTS_IPV6_PREFIX": _prefix_length(env, "PASSWORD_ATTEMPTS_IPV6_PREFIX", 64),
         # Where the counts live: memory:// is per process; production with more
         # than one process uses redis://host:6379/0 so all of them share counts.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",

@@ -39,14 +39,18 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.wrappers import Response
 
 from app.config import ConfigurationError
+from app.services.addresses import client_network
+from app.services.request_details import client_ip
 from app.services.users import normalize_email
 
 TOO_MANY_ATTEMPTS = "Too many wrong passwords. For your account's safety, please wait {wait} and try again."
 
-# Every count's storage key starts LIMITER/doorman/<ip or account key>/<scope>/.
+# Every count's storage key starts LIMITER/doorman/<client or account key>/<scope>/.
 KEY_PREFIX = "doorman"
 PER_IP_SCOPE = "password-attempts-ip"
 PER_ACCOUNT_SCOPE = "password-attempts-account"
+# The per-IP key of attempts whose client address is not an IP (none should be): they share one budget.
+UNKNOWN_CLIENT = "unknown"
 # While the shared storage is down, how long to count in memory before trying it again.
 RETRY_SHARED_STORAGE_AFTER = 30.0  # seconds
 
@@ -164,8 +168,10 @@ def _account_key(email: str) -> str:
 
 
 def _client_ip() -> str:
-    # ProxyFix has already put the address our own proxies vouched for here.
-    return request.remote_addr or "127.0.0.1"
+    # The address stored and shown for this request, as the budget counts it:
+    # an IPv4 address, or the IPv6 network around it.
+    ipv6_prefix = current_app.config["PASSWORD_ATTEMPTS_IPV6_PREFIX"]
+    return client_network(client_ip(request), ipv6_prefix=ipv6_prefix) or UNKNOWN_CLIENT
 
 
 def _wrong_password(response: Response) -> bool:
