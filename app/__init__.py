@@ -53,11 +53,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_services(app: Flask) -> None:
-    from app.auth.throttle import PasswordAttemptLimits
     from app.clock import SystemClock
     from app.extensions import db
     from app.services.audit import AuditService
     from app.services.enrichment import GeoLocator
+    from app.services.password_attempts import PasswordAttemptLimits
     from app.services.passwords import Passwords, make_hasher
     from app.services.sessions import SessionPolicy, SessionService
     from app.services.support import SupportService
@@ -65,18 +65,21 @@ def register_services(app: Flask) -> None:
 
     clock = app.config.get("CLOCK") or SystemClock()
     passwords = Passwords(make_hasher(app.config["PASSWORD_HASH_PROFILE"]))
+    # Password attempts, counted in RATELIMIT_STORAGE_URI's storage before each password is verified.
+    attempt_limits = PasswordAttemptLimits.from_config(app.config, logger=app.logger)
     # One audit service shared by the others, so their events join their transaction.
     audit = AuditService(db.session, clock=clock)
     app.extensions["doorman.clock"] = clock
     app.extensions["doorman.audit"] = audit
     sessions = SessionService(db.session, clock=clock, policy=SessionPolicy.from_config(app.config), audit=audit)
     app.extensions["doorman.sessions"] = sessions
-    app.extensions["doorman.users"] = UserService(db.session, passwords=passwords, audit=audit, sessions=sessions)
+    app.extensions["doorman.passwords"] = passwords
+    app.extensions["doorman.users"] = UserService(
+        db.session, passwords=passwords, attempt_limits=attempt_limits, audit=audit, sessions=sessions
+    )
     app.extensions["doorman.support"] = SupportService(db.session, sessions=sessions, audit=audit, clock=clock)
     # Opened once per process; a missing or corrupt file only logs a warning.
     app.extensions["doorman.geo"] = GeoLocator(app.config["GEOIP_DATABASE"], logger=app.logger)
-    # Wrong passwords, counted in RATELIMIT_STORAGE_URI's storage; only the password forms use it.
-    app.extensions["doorman.throttle"] = PasswordAttemptLimits.from_config(app.config, logger=app.logger)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -111,7 +111,7 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": True,
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         # Password guessing on the sign-in, confirm-password, change-password and
-        # sign-out-everywhere-else forms, as rate strings of the limits library. Only a wrong password counts.
+        # sign-out-everywhere-else forms, as rate strings of the limits library. Only a wrong password stays counted.
         "PASSWORD_ATTEMPTS_PER_IP": _rate(env, "PASSWORD_ATTEMPTS_PER_IP", "20 per minute; 200 per hour"),
         "PASSWORD_ATTEMPTS_PER_ACCOUNT": _rate(env, "PASSWORD_ATTEMPTS_PER_ACCOUNT", "10 per 15 minutes"),
         # The per-IP budget counts an IPv6 client by its network of this many bits: one host holds a /64.

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from limits.storage import MemoryStorage
 
 from app.extensions import db
 from app.models import ActorKind, EndReason, User
 from app.services import clock, session_service, user_service
 from app.services.audit import AuditService
 from app.services.errors import InvalidCredentials
+from app.services.password_attempts import PasswordAttemptLimits
 from app.services.passwords import Passwords, make_hasher
 from app.services.sessions import SessionService
 from app.services.users import UserService
@@ -98,7 +100,14 @@ def _service_at(moment: datetime) -> SessionService:
 
 def _users_at(moment: datetime) -> UserService:
     passwords = Passwords(make_hasher(current_app.config["PASSWORD_HASH_PROFILE"]))
-    return UserService(db.session, passwords=passwords, audit=_audit_at(moment), sessions=_service_at(moment))
+    # Budgets of their own: writing past attempts into the history spends nothing of today's.
+    attempt_limits = PasswordAttemptLimits.from_config(
+        current_app.config, logger=current_app.logger, storage=MemoryStorage()
+    )
+    return UserService(
+        db.session, passwords=passwords, attempt_limits=attempt_limits,
+        audit=_audit_at(moment), sessions=_service_at(moment),
+    )
 
 
 # Someone in Lagos guesses the demo user's password, then gets it right; the

@@ -12,10 +12,11 @@ from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
 from app import create_app
-from app.auth.throttle import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
+from app.services.password_attempts import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
 from app.config import ConfigurationError
 from app.extensions import db
-from app.models import UserSession
+from app.models import User, UserSession
+from app.services.errors import TooManyAttempts
 from tests.conftest import PASSWORD, REDIS_URL, base_config
 
 pytestmark = pytest.mark.config(
@@ -129,8 +130,9 @@ def test_change_password_is_limited_too(app, client, signed_in):
 
     assert refused.status_code == 429
     assert LOCKED_OUT in refused.get_data(as_text=True) and "Change your password" in refused.get_data(as_text=True)
-    with app.app_context():
-        assert app.extensions["doorman.users"].check_password(signed_in.id, PASSWORD)
+    with app.app_context():  # unchanged (asking the service would be refused: the budget is spent)
+        password_hash = db.session.get(User, signed_in.id).password_hash
+        assert app.extensions["doorman.passwords"].verify(password_hash, PASSWORD)
 
 
 RATE_LIMITING_LIBRARIES = ("limits", "flask_limiter")
@@ -161,7 +163,7 @@ def test_an_ordinary_page_runs_no_rate_limiting_code(client, signed_in):
     response, ran = python_functions_run_by(lambda: client.get("/devices"))
 
     assert response.status_code == 200
-    assert from_modules(ran, "app.auth.throttle", *RATE_LIMITING_LIBRARIES) == set()
+    assert from_modules(ran, "app.auth.throttle", "app.services.password_attempts", *RATE_LIMITING_LIBRARIES) == set()
 
 
 def test_looking_at_a_password_form_counts_nothing(client):
@@ -251,19 +253,27 @@ def test_after_an_outage_the_shared_storage_counts_again(caplog):
     this_process, other_process = process(), process()
     attempt = ("192.0.2.1", "owner@example.com")
 
+    def refuses(limits: PasswordAttemptLimits) -> bool:
+        """Whether the next attempt is refused; one that goes ahead is a correct password, given back."""
+        try:
+            limits.reserve(*attempt).give_back()
+        except TooManyAttempts:
+            return True
+        return False
+
     shared.down = True
     for _ in range(2):
-        this_process.count_wrong_password(*attempt)
-    assert this_process.refused_until(*attempt) is not None  # counted in its own memory
+        this_process.reserve(*attempt)  # two wrong passwords
+    assert refuses(this_process)  # counted in its own memory
     shared.down = False
-    assert other_process.refused_until(*attempt) is None  # which no other process sees
-    assert this_process.refused_until(*attempt) is not None  # own memory until it is time to retry
+    assert not refuses(other_process)  # which no other process sees
+    assert refuses(this_process)  # own memory until it is time to retry
 
     now[0] += RETRY_SHARED_STORAGE_AFTER
-    assert this_process.refused_until(*attempt) is None  # back on the shared counts
+    assert not refuses(this_process)  # back on the shared counts
     for _ in range(2):
-        this_process.count_wrong_password(*attempt)
-    assert other_process.refused_until(*attempt) is not None
+        this_process.reserve(*attempt)
+    assert refuses(other_process)
     assert [record.levelno for record in caplog.records] == [logging.WARNING, logging.INFO]
 
 

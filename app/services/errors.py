@@ -35,3 +35,14 @@ class ReasonRequired(DoormanError):
 
 class NotAllowed(DoormanError):
     """This staff member may not do that to that account."""
+
+
+class TooManyAttempts(DoormanError):
+    """A password budget is spent, so no password was checked.
+
+    ``retry_after`` is how many seconds until every spent budget has room again.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many password attempts; retry after {retry_after} seconds")
+        self.retry_after = retry_after
