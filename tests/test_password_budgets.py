@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import EventType, User
 from app.services.errors import IncorrectPassword, InvalidCredentials, TooManyAttempts
 from tests.conftest import PASSWORD, REDIS_URL, base_config
-from tests.helpers import event_types
+from tests.helpers import csrf_tokens_in, event_types
 
 BUDGETS = {"PASSWORD_ATTEMPTS_PER_ACCOUNT": "3 per 15 minutes", "PASSWORD_ATTEMPTS_PER_IP": "1000 per minute"}
 pytestmark = pytest.mark.config(**BUDGETS)
@@ -238,3 +238,42 @@ def test_a_correct_password_in_the_service_costs_nothing(app, app_context, make_
     with pytest.raises(IncorrectPassword):
         users.change_password(user.id, "wrong", NEW_PASSWORD, client_ip="198.51.100.1")
     assert users.change_password(user.id, PASSWORD, NEW_PASSWORD, client_ip="198.51.100.1").id == user.id
+
+
+# -- 3. Password forms take form bodies only ------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_a_json_body_is_refused_with_415_and_verifies_nothing(app, client, signed_in, form):
+    path, fields = PASSWORD_FORMS[form]
+    before = verifications(app)
+
+    response = client.post(path, json=fields(signed_in.email, "wrong"))
+
+    assert response.status_code == 415
+    assert "must be sent as a web form" in response.get_data(as_text=True)
+    assert verifications(app) == before
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
+def test_form_bodies_still_work(app, client, make_user, content_type):
+    user = make_user()
+    response = client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD}, content_type=content_type
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, "/devices")
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_a_json_body_with_a_valid_csrf_header_is_refused_too(app, client, make_user):
+    """Flask-WTF accepts the token from a header, so only the body type keeps JSON out."""
+    user = make_user()
+    token = csrf_tokens_in(client.get("/sign-in").get_data(as_text=True))[0]
+    before = verifications(app)
+
+    response = client.post(
+        "/sign-in", json={"email": user.email, "password": "wrong"}, headers={"X-CSRFToken": token}
+    )
+
+    assert response.status_code == 415
+    assert verifications(app) == before

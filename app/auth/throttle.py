@@ -1,10 +1,11 @@
-"""The web side of the password budgets: the 429 page.
+"""The web side of the password budgets: form bodies only, and the 429 page.
 
 The budgets themselves are spent where passwords are verified, in
 ``UserService`` (see app/services/password_attempts.py): a view cannot
 miscount, because it no longer counts. What a password view adds here is
-HTTP: a refusal (TooManyAttempts) becomes the same form again with a 429
-and Retry-After.
+HTTP. Its POST must be a web form, so that the fields it validates are the
+fields it was sent, and a refusal (TooManyAttempts) becomes the same form
+again with a 429 and Retry-After.
 
 Only these views pay for any of it; no app-wide hook looks at every request.
 """
@@ -13,18 +14,24 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import flash, render_template
+from flask import flash, render_template, request
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import UnsupportedMediaType
 
 from app.services.errors import TooManyAttempts
 
 TOO_MANY_ATTEMPTS = "Too many wrong passwords. For your account's safety, please wait {wait} and try again."
+FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NOT_A_FORM = (
+    "This form must be sent as a web form (application/x-www-form-urlencoded or multipart/form-data), "
+    "so nothing was checked."
+)
 
 
 def password_form(
     template: str | Callable[[FlaskForm], str], form_class: type[FlaskForm]
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A view whose form checks a password: past a budget, the form again with a 429.
+    """A view whose form checks a password: refuse bodies that are not forms; past a budget, a 429.
 
     ``template`` names the page to show, or renders it given a fresh form
     (for pages that need more than the form).
@@ -33,6 +40,9 @@ def password_form(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.method == "POST" and request.mimetype not in FORM_BODIES:
+                # A JSON body would leave the form empty; refuse it before anything is read.
+                raise UnsupportedMediaType(NOT_A_FORM)
             try:
                 return view(*args, **kwargs)
             except TooManyAttempts as refusal:
