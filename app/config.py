@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from limits import parse_many
+from limits.storage import MemoryStorage, RedisClusterStorage, RedisSentinelStorage, RedisStorage
 
 DAY = 24 * 60 * 60
 
@@ -57,6 +58,23 @@ def _prefix_length(env: Mapping[str, str], name: str, default: int) -> int:
     if not 1 <= length <= 128:
         raise ConfigurationError(f"{name} must be an IPv6 prefix length from 1 to 128, got {length}")
     return length
+
+
+# The limits storages whose moving windows Doorman can give a correct password's attempt back to.
+RATE_LIMIT_STORAGE_SCHEMES = {
+    *MemoryStorage.STORAGE_SCHEME, *RedisStorage.STORAGE_SCHEME,
+    *RedisClusterStorage.STORAGE_SCHEME, *RedisSentinelStorage.STORAGE_SCHEME,
+}
+
+
+def _rate_limit_storage(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    scheme, separator, _ = raw.partition("://")
+    if not separator or scheme not in RATE_LIMIT_STORAGE_SCHEMES:
+        # Only the scheme is repeated: the rest of the URL may hold a password.
+        given = f"a {scheme}:// URL" if separator else "something that is not a URL"
+        raise ConfigurationError(f"{name} must be memory:// or a Redis URL such as redis://host:6379/0, got {given}")
+    return raw
 
 
 def database_uri(url: str) -> str:
@@ -118,7 +136,7 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "PASSWORD_ATTEMPTS_IPV6_PREFIX": _prefix_length(env, "PASSWORD_ATTEMPTS_IPV6_PREFIX", 64),
         # Where the counts live: memory:// is per process; production with more
         # than one process uses redis://host:6379/0 so all of them share counts.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": _rate_limit_storage(env, "RATELIMIT_STORAGE_URI", "memory://"),
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
     }

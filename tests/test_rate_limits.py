@@ -187,6 +187,14 @@ def test_rate_settings_are_checked_at_start_up(database_url):
         create_app(base_config(database_url, PASSWORD_ATTEMPTS_PER_ACCOUNT="ten a day"))
 
 
+@pytest.mark.parametrize("uri", ["memcached://cache:11211", "mongodb://user:secret@db:27017", "async+memory://", "redis"])
+def test_only_storages_that_can_give_an_attempt_back_are_accepted(database_url, uri):
+    """A correct password's attempt is given back in memory or Redis; other storages cannot, so they are refused."""
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI must be memory:// or a Redis URL") as refused:
+        create_app(base_config(database_url, RATELIMIT_STORAGE_URI=uri))
+    assert "secret" not in str(refused.value)
+
+
 @pytest.mark.config(RATELIMIT_STORAGE_URI=REDIS_URL)
 def test_counts_live_in_redis_and_are_shared_by_every_process(app, database_url, client, make_user, redis_db):
     _, our_keys = redis_db

@@ -118,12 +118,7 @@ class UserService:
         )
 
     def change_password(
-        self,
-        user_id: int,
-        current: str,
-        new: str,
-        *,
-        context: Mapping[str, Any] | None = None,
+        self, user_id: int, current: str, new: str, *, context: Mapping[str, Any] | None = None,
         client_ip: str | None = None,
     ) -> User:
         """Replace the password, or raise IncorrectPassword if ``current`` is not it.
