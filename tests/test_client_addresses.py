@@ -10,7 +10,9 @@ from app.services.addresses import canonical_ip, client_network
 from tests.conftest import PASSWORD
 from tests.helpers import MADRID
 
-pytestmark = pytest.mark.config(PASSWORD_ATTEMPTS_PER_IP="3 per minute", PASSWORD_ATTEMPTS_PER_ACCOUNT="1000 per minute")
+pytestmark = pytest.mark.config(
+    PASSWORD_ATTEMPTS_PER_IP="3 per minute", PASSWORD_ATTEMPTS_PER_ACCOUNT="1000 per minute"
+)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,9 @@ def test_the_stored_and_shown_address_is_the_unwrapped_one(app, client, make_use
 
     with app.app_context():
         session = db.session.scalars(select(UserSession)).one()
-        failure = db.session.scalars(select(SecurityEvent).where(SecurityEvent.event_type == EventType.SIGN_IN_FAILED)).one()
+        failure = db.session.scalars(
+            select(SecurityEvent).where(SecurityEvent.event_type == EventType.SIGN_IN_FAILED)
+        ).one()
         assert (session.ip_address, session.city) == (MADRID, "Madrid")
         assert (failure.ip_address, failure.place) == (MADRID, "Madrid, Spain")
     page = client.get("/devices").get_data(as_text=True)

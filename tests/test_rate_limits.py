@@ -187,7 +187,9 @@ def test_rate_settings_are_checked_at_start_up(database_url):
         create_app(base_config(database_url, PASSWORD_ATTEMPTS_PER_ACCOUNT="ten a day"))
 
 
-@pytest.mark.parametrize("uri", ["memcached://cache:11211", "mongodb://user:secret@db:27017", "async+memory://", "redis"])
+@pytest.mark.parametrize(
+    "uri", ["memcached://cache:11211", "mongodb://user:secret@db:27017", "async+memory://", "redis"]
+)
 def test_only_storages_that_can_give_an_attempt_back_are_accepted(database_url, uri):
     """A correct password's attempt is given back in memory or Redis; other storages cannot, so they are refused."""
     with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI must be memory:// or a Redis URL") as refused:

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
@@ -200,9 +200,8 @@ class PasswordAttemptLimits:
     ) -> "PasswordAttemptLimits":
         """The budgets the settings describe, counted in RATELIMIT_STORAGE_URI unless ``storage`` is given."""
         if storage is None:
-            storage = storage_from_string(config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
-            if not isinstance(storage, Storage):
-                raise ConfigurationError("RATELIMIT_STORAGE_URI must name a storage such as redis://, not an async+ one")
+            # app.config has already refused schemes other than memory and Redis, async+ ones included.
+            storage = cast(Storage, storage_from_string(config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True))
         return cls(
             storage,
             per_ip=config["PASSWORD_ATTEMPTS_PER_IP"],
