@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from limits import parse_many
+from limits.storage import MemoryStorage, RedisClusterStorage, RedisSentinelStorage, RedisStorage
 
 DAY = 24 * 60 * 60
 
@@ -84,6 +85,31 @@ def _proxy_count(env: Mapping[str, str], name: str) -> int:
     return count
 
 
+def _prefix_length(env: Mapping[str, str], name: str, default: int) -> int:
+    """An IPv6 prefix length, from 1 to 128 bits."""
+    length = _int(env, name, default)
+    if not 1 <= length <= 128:
+        raise ConfigurationError(f"{name} must be an IPv6 prefix length from 1 to 128, got {length}")
+    return length
+
+
+# The limits storages whose moving windows Doorman can give a correct password's attempt back to.
+RATE_LIMIT_STORAGE_SCHEMES = {
+    *MemoryStorage.STORAGE_SCHEME, *RedisStorage.STORAGE_SCHEME,
+    *RedisClusterStorage.STORAGE_SCHEME, *RedisSentinelStorage.STORAGE_SCHEME,
+}
+
+
+def _rate_limit_storage(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    scheme, separator, _ = raw.partition("://")
+    if not separator or scheme not in RATE_LIMIT_STORAGE_SCHEMES:
+        # Only the scheme is repeated: the rest of the URL may hold a password.
+        given = f"a {scheme}:// URL" if separator else "something that is not a URL"
+        raise ConfigurationError(f"{name} must be memory:// or a Redis URL such as redis://host:6379/0, got {given}")
+    return raw
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -137,12 +163,14 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": True,
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         # Password guessing on the sign-in, confirm-password, change-password and
-        # sign-out-everywhere-else forms, as rate strings of the limits library. Only a wrong password counts.
+        # sign-out-everywhere-else forms, as rate strings of the limits library. Only a wrong password stays counted.
         "PASSWORD_ATTEMPTS_PER_IP": _rate(env, "PASSWORD_ATTEMPTS_PER_IP", "20 per minute; 200 per hour"),
         "PASSWORD_ATTEMPTS_PER_ACCOUNT": _rate(env, "PASSWORD_ATTEMPTS_PER_ACCOUNT", "10 per 15 minutes"),
+        # The per-IP budget counts an IPv6 client by its network of this many bits: one host holds a /64.
+        "PASSWORD_ATTEMPTS_IPV6_PREFIX": _prefix_length(env, "PASSWORD_ATTEMPTS_IPV6_PREFIX", 64),
         # Where the counts live: memory:// is per process; production with more
         # than one process uses redis://host:6379/0 so all of them share counts.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": _rate_limit_storage(env, "RATELIMIT_STORAGE_URI", "memory://"),
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
         "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
         # Only a direct peer in these networks may set X-Forwarded-For and -Proto.

@@ -82,7 +82,10 @@ class _Past:
 
     def __init__(self, now: datetime) -> None:
         self._clock = FrozenClock(now)
-        self._services = build_services(db.session, current_app.config, clock=self._clock, logger=current_app.logger)
+        # Password budgets of their own (a fresh memory://): writing past attempts into
+        # the history spends nothing of today's.
+        settings = {**current_app.config, "RATELIMIT_STORAGE_URI": "memory://"}
+        self._services = build_services(db.session, settings, clock=self._clock, logger=current_app.logger)
 
     def at(self, moment: datetime) -> Services:
         self._clock.move_to(moment)

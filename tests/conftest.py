@@ -6,6 +6,7 @@ test then starts from empty tables.
 """
 
 import os
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -28,6 +29,8 @@ from app.services.container import Services
 PASSWORD = "a long enough password"
 START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+# The rate-limit tests' Redis: a database number of their own, so that nothing else's keys are touched.
+REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 def environ_for(database_url: str, **variables: str) -> dict[str, str]:
@@ -204,6 +207,34 @@ def sessions_table_moved(app: Flask) -> Callable[[], Any]:
             rename("user_sessions_moved", "user_sessions")
 
     return moved
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def redis_db() -> Iterator[tuple[Any, Callable[[], list[bytes]]]]:
+    """The Redis at REDIS_URL, without Doorman's counts before and after; yields (client, our keys)."""
+    if not redis_reachable():
+        pytest.skip("no Redis at 127.0.0.1:6379, so the shared-storage path cannot be tried")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+
+    def ours() -> list[bytes]:
+        return list(client.scan_iter("*doorman*"))
+
+    if ours():
+        client.delete(*ours())
+    yield client, ours
+    if ours():
+        client.delete(*ours())
+    client.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -192,6 +192,8 @@ def make_history(app, services, user, count, clock):
     [("", 1, 25), ("?page=1", 1, 25), ("?page=2", 2, 25), ("?page=3", 3, 1), ("?page=4", 3, 1),
      ("?page=999999999999", 3, 1), ("?page=0", 1, 25), ("?page=-2", 1, 25), ("?page=abc", 1, 25)],
 )
+# The 50 failures are real wrong passwords, so they need budgets that hold 50.
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_ACCOUNT="100 per minute", PASSWORD_ATTEMPTS_PER_IP="100 per minute")
 def test_pages_of_25_and_out_of_range_pages_show_the_nearest_page(app, make_user, clock, services, query,
                                                                    shown_page, entries):
     user = make_user()

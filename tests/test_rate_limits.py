@@ -1,7 +1,6 @@
 """Password guessing is rate limited per IP and per account (ASVS 5.0 6.1.1, 6.3.1; 4.0.3 2.2.1)."""
 
 import logging
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -12,16 +11,16 @@ import pytest
 from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
-from app.auth.throttle import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
 from app.config import ConfigurationError
 from app.extensions import db
-from app.models import UserSession
-from tests.conftest import PASSWORD, create_test_app
+from app.models import User, UserSession
+from app.services.errors import TooManyAttempts
+from app.services.password_attempts import RETRY_SHARED_STORAGE_AFTER, PasswordAttemptLimits
+from tests.conftest import PASSWORD, REDIS_URL, create_test_app
 
 pytestmark = pytest.mark.config(
     PASSWORD_ATTEMPTS_PER_ACCOUNT="3 per 15 minutes", PASSWORD_ATTEMPTS_PER_IP="1000 per minute"
 )
-REDIS_URL = "redis://127.0.0.1:6379/3"
 LOCKED_OUT = "Too many wrong passwords."
 
 
@@ -130,8 +129,9 @@ def test_change_password_is_limited_too(app, client, signed_in, services):
 
     assert refused.status_code == 429
     assert LOCKED_OUT in refused.get_data(as_text=True) and "Change your password" in refused.get_data(as_text=True)
-    with app.app_context():
-        assert services.users.check_password(signed_in.id, PASSWORD)
+    with app.app_context():  # unchanged (asking the service would be refused: the budget is spent)
+        password_hash = db.session.get(User, signed_in.id).password_hash
+        assert services.passwords.verify(password_hash, PASSWORD)
 
 
 RATE_LIMITING_LIBRARIES = ("limits", "flask_limiter")
@@ -162,7 +162,7 @@ def test_an_ordinary_page_runs_no_rate_limiting_code(client, signed_in):
     response, ran = python_functions_run_by(lambda: client.get("/devices"))
 
     assert response.status_code == 200
-    assert from_modules(ran, "app.auth.throttle", *RATE_LIMITING_LIBRARIES) == set()
+    assert from_modules(ran, "app.auth.throttle", "app.services.password_attempts", *RATE_LIMITING_LIBRARIES) == set()
 
 
 def test_looking_at_a_password_form_counts_nothing(client):
@@ -186,31 +186,14 @@ def test_rate_settings_are_checked_at_start_up(database_url):
         create_test_app(database_url, environ={"PASSWORD_ATTEMPTS_PER_ACCOUNT": "ten a day"})
 
 
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_db():
-    if not redis_reachable():
-        pytest.skip("no Redis at 127.0.0.1:6379, so the shared-storage path cannot be tried")
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-
-    def ours():
-        return list(client.scan_iter("*doorman*"))
-
-    if ours():
-        client.delete(*ours())
-    yield client, ours
-    if ours():
-        client.delete(*ours())
-    client.close()
+@pytest.mark.parametrize(
+    "uri", ["memcached://cache:11211", "mongodb://user:secret@db:27017", "async+memory://", "redis"]
+)
+def test_only_storages_that_can_give_an_attempt_back_are_accepted(database_url, uri):
+    """A correct password's attempt is given back in memory or Redis; other storages cannot, so they are refused."""
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI must be memory:// or a Redis URL") as refused:
+        create_test_app(database_url, environ={"RATELIMIT_STORAGE_URI": uri})
+    assert "secret" not in str(refused.value)
 
 
 @pytest.mark.config(RATELIMIT_STORAGE_URI=REDIS_URL)
@@ -279,19 +262,27 @@ def test_after_an_outage_the_shared_storage_counts_again(caplog):
     this_process, other_process = process(), process()
     attempt = ("192.0.2.1", "owner@example.com")
 
+    def refuses(limits: PasswordAttemptLimits) -> bool:
+        """Whether the next attempt is refused; one that goes ahead is a correct password, given back."""
+        try:
+            limits.reserve(*attempt).give_back()
+        except TooManyAttempts:
+            return True
+        return False
+
     shared.down = True
     for _ in range(2):
-        this_process.count_wrong_password(*attempt)
-    assert this_process.refused_until(*attempt) is not None  # counted in its own memory
+        this_process.reserve(*attempt)  # two wrong passwords
+    assert refuses(this_process)  # counted in its own memory
     shared.down = False
-    assert other_process.refused_until(*attempt) is None  # which no other process sees
-    assert this_process.refused_until(*attempt) is not None  # own memory until it is time to retry
+    assert not refuses(other_process)  # which no other process sees
+    assert refuses(this_process)  # own memory until it is time to retry
 
     now[0] += RETRY_SHARED_STORAGE_AFTER
-    assert this_process.refused_until(*attempt) is None  # back on the shared counts
+    assert not refuses(this_process)  # back on the shared counts
     for _ in range(2):
-        this_process.count_wrong_password(*attempt)
-    assert other_process.refused_until(*attempt) is not None
+        this_process.reserve(*attempt)
+    assert refuses(other_process)
     assert [record.levelno for record in caplog.records] == [logging.WARNING, logging.INFO]
 
 

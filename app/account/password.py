@@ -7,10 +7,10 @@ from werkzeug.wrappers import Response
 from app.account import bp
 from app.account.forms import ChangePasswordForm
 from app.auth.cookies import set_session_cookie
-from app.auth.throttle import password_attempts_limited
+from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
-from app.request_details import sign_in_details
+from app.request_details import client_ip, sign_in_details
 from app.services.errors import IncorrectPassword
 
 TEMPLATE = "account/password.html"
@@ -18,7 +18,7 @@ TEMPLATE = "account/password.html"
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@password_attempts_limited(TEMPLATE, ChangePasswordForm)
+@password_form(TEMPLATE, ChangePasswordForm)
 def change_password() -> Response | str:
     """Ask for the current password and a new one; on success sign out every other session."""
     form = ChangePasswordForm()
@@ -27,7 +27,7 @@ def change_password() -> Response | str:
     try:
         services().users.change_password(
             current_user.id, form.current_password.data, form.new_password.data,
-            context=sign_in_details(request),
+            context=sign_in_details(request), client_ip=client_ip(request),
         )
     except IncorrectPassword:
         form.current_password.errors.append("That is not your current password.")

@@ -11,10 +11,10 @@ from app.account.presenters import session_label
 from app.auth.cookies import set_session_cookie
 from app.auth.reauth import ask_for_password, recently_authenticated
 from app.auth.routes import end_this_session
-from app.auth.throttle import password_attempts_limited
+from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
-from app.request_details import sign_in_details
+from app.request_details import client_ip, sign_in_details
 from app.services.errors import SessionNotFound
 
 NO_SUCH_SESSION = "That session does not exist or is already signed out."
@@ -67,13 +67,13 @@ def end_session(session_id: str) -> Response:
 
 @bp.post("/devices/sign-out-others")
 @login_required
-@password_attempts_limited(_devices_page, SignOutOthersForm)
+@password_form(_devices_page, SignOutOthersForm)
 def end_other_sessions() -> Response | str:
     """Sign out every session but this one, after checking the password."""
     form = SignOutOthersForm()
     if not form.validate_on_submit():
         return _devices_page(form)
-    if not services().users.check_password(current_user.id, form.password.data):
+    if not services().users.check_password(current_user.id, form.password.data, client_ip=client_ip(request)):
         form.password.errors.append(WRONG_PASSWORD)
         return _devices_page(form)
     sessions = services().sessions

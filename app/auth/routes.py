@@ -9,17 +9,17 @@ from app.auth import bp
 from app.auth.cookies import clear_session_cookie, set_session_cookie
 from app.auth.forms import ConfirmPasswordForm, SignInForm, SignOutForm
 from app.auth.redirects import safe_next
-from app.auth.throttle import password_attempts_limited, submitted_email
+from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
-from app.request_details import sign_in_details
+from app.request_details import client_ip, sign_in_details
 from app.services.errors import InvalidCredentials, SessionNotFound
 
 SIGN_IN_FAILED = "The email or password is incorrect."
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@password_attempts_limited("auth/sign_in.html", SignInForm, account=submitted_email)
+@password_form("auth/sign_in.html", SignInForm)
 def sign_in() -> Response | str:
     """Show the sign-in form; on valid credentials start a new session."""
     form = SignInForm(next=request.args.get("next"))
@@ -30,7 +30,9 @@ def sign_in() -> Response | str:
         return render_template("auth/sign_in.html", form=form)
     details = sign_in_details(request)
     try:
-        user = services().users.authenticate(form.email.data, form.password.data, attempt=details)
+        user = services().users.authenticate(
+            form.email.data, form.password.data, attempt=details, client_ip=details["ip_address"]
+        )
     except InvalidCredentials:
         db.session.commit()  # the failed attempt is recorded on the account's activity
         form.password.errors.append(SIGN_IN_FAILED)
@@ -78,12 +80,12 @@ def signed_out_response(message: str, category: str) -> Response:
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @login_required
-@password_attempts_limited("auth/confirm_password.html", ConfirmPasswordForm)
+@password_form("auth/confirm_password.html", ConfirmPasswordForm)
 def confirm_password() -> Response | str:
     """Ask for the password before a sensitive action; a correct one counts for a few minutes."""
     form = ConfirmPasswordForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        if services().users.check_password(current_user.id, form.password.data):
+        if services().users.check_password(current_user.id, form.password.data, client_ip=client_ip(request)):
             sessions = services().sessions
             sessions.record_authentication(current_user.session_id)
             token = sessions.rotate_token(current_user.session_id)  # a new token at re-authentication

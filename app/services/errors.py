@@ -39,3 +39,14 @@ class NotAllowed(DoormanError):
 
 class ViewNotRecorded(DoormanError):
     """No look at this account by this staff member is on record, and this request may not record one."""
+
+
+class TooManyAttempts(DoormanError):
+    """A password budget is spent, so no password was checked.
+
+    ``retry_after`` is how many seconds until every spent budget has room again.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many password attempts; retry after {retry_after} seconds")
+        self.retry_after = retry_after

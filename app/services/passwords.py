@@ -1,5 +1,7 @@
 """Password hashing with argon2id (argon2-cffi)."""
 
+import threading
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -18,11 +20,20 @@ class Passwords:
         self._hasher = hasher
         # Verified when the email is unknown, so that both failures take as long.
         self._decoy_hash = hasher.hash("decoy password that never matches")
+        self._verified = 0
+        self._verified_lock = threading.Lock()
+
+    @property
+    def verifications(self) -> int:
+        """How many passwords this object has verified: each is one run of argon2, the cost a budget limits."""
+        return self._verified
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
+        with self._verified_lock:
+            self._verified += 1
         try:
             self._hasher.verify(password_hash or self._decoy_hash, password)
         except (VerificationError, InvalidHashError):

@@ -1,7 +1,7 @@
 """Accounts: creating them, changing roles and passwords, disabling them, checking passwords."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,15 +12,34 @@ from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredential
 from app.services.passwords import Passwords
 from app.services.sessions import SessionService
 
+if TYPE_CHECKING:
+    from app.services.password_attempts import PasswordAttemptLimits
+
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
 class UserService:
-    def __init__(self, db: Session, *, passwords: Passwords, audit: AuditService, sessions: SessionService) -> None:
+    """Accounts. Every password it verifies is paid for from ``attempt_limits`` first.
+
+    ``authenticate``, ``check_password`` and ``change_password`` raise
+    TooManyAttempts, having verified nothing, when a budget of the client
+    (``client_ip``) or of the account is spent.
+    """
+
+    def __init__(
+        self,
+        db: Session,
+        *,
+        passwords: Passwords,
+        attempt_limits: "PasswordAttemptLimits",
+        audit: AuditService,
+        sessions: SessionService,
+    ) -> None:
         self._db = db
         self._passwords = passwords
+        self._attempt_limits = attempt_limits
         self._audit = audit
         self._sessions = sessions
 
@@ -56,12 +75,18 @@ class UserService:
             )
         return user
 
-    def check_password(self, user_id: int, password: str) -> bool:
+    def check_password(self, user_id: int, password: str, *, client_ip: str | None = None) -> bool:
         """Whether ``password`` is the current password of this (active) account."""
         user = self._db.get(User, user_id)
-        return user is not None and user.is_active and self._passwords.verify(user.password_hash, password)
+        return (
+            user is not None
+            and user.is_active
+            and self._verify_within_budgets(user.email, user.password_hash, password, client_ip)
+        )
 
-    def authenticate(self, email: str, password: str, *, attempt: Mapping[str, Any] | None = None) -> User:
+    def authenticate(
+        self, email: str, password: str, *, attempt: Mapping[str, Any] | None = None, client_ip: str | None = None
+    ) -> User:
         """The active user with that email and password, or InvalidCredentials.
 
         A failure against an existing account is recorded as sign_in_failed,
@@ -70,7 +95,7 @@ class UserService:
         there is no account to attach it to.
         """
         user = self.find_by_email(email)
-        if not self._passwords.verify(user.password_hash if user else None, password):
+        if not self._verify_within_budgets(email, user.password_hash if user else None, password, client_ip):
             if user is not None:
                 self._record_failed_sign_in(user, attempt)
             raise InvalidCredentials()
@@ -87,7 +112,8 @@ class UserService:
         self._audit.record_failed_sign_in(subject_id=user.id, attempt=attempt)
 
     def change_password(
-        self, user_id: int, current: str, new: str, *, context: Mapping[str, Any] | None = None
+        self, user_id: int, current: str, new: str, *, context: Mapping[str, Any] | None = None,
+        client_ip: str | None = None,
     ) -> User:
         """Replace the password, or raise IncorrectPassword if ``current`` is not it.
 
@@ -97,7 +123,11 @@ class UserService:
         # The row lock makes two concurrent changes take turns: the second one
         # then checks its "current" password against the first one's result.
         user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
-        if user is None or not user.is_active or not self._passwords.verify(user.password_hash, current):
+        if (
+            user is None
+            or not user.is_active
+            or not self._verify_within_budgets(user.email, user.password_hash, current, client_ip)
+        ):
             raise IncorrectPassword()
         user.password_hash = self._passwords.hash(new)
         self._db.flush()
@@ -106,6 +136,23 @@ class UserService:
             where=Snapshot.of(context),
         )
         return user
+
+    def _verify_within_budgets(
+        self, email: str, password_hash: str | None, password: str, client_ip: str | None
+    ) -> bool:
+        """Verify ``password`` if the budgets of this client and account allow it.
+
+        The attempt is paid for before argon2 runs, so concurrent guesses can
+        never verify more passwords than the budgets hold; a correct password
+        gets its attempt back, so only wrong ones are spent. ``client_ip`` is
+        None only for attempts from no client (the command line): those share
+        one per-client budget.
+        """
+        reservation = self._attempt_limits.reserve(client_ip, email)
+        if not self._passwords.verify(password_hash, password):
+            return False
+        reservation.give_back()
+        return True
 
     def disable(self, user_id: int) -> int:
         """Disable the account and end every session it has (ASVS 5.0 7.4.2).
