@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import ActorKind, EndReason, User
 from app.services import clock, session_service, user_service
 from app.services.audit import AuditService
+from app.services.credentials import VerifiedCredentials
 from app.services.errors import InvalidCredentials
 from app.services.passwords import Passwords, make_hasher
 from app.services.sessions import SessionService
@@ -123,7 +124,9 @@ def _add_demo_history(now: datetime) -> None:
         _users_at(tried_at).authenticate(demo.email, "password123", attempt=intruder)
     except InvalidCredentials:
         pass  # the point: the failure is on the demo user's activity page
-    signed_in = _service_at(tried_at + timedelta(minutes=4)).create(demo, **intruder)
+    signed_in = _service_at(tried_at + timedelta(minutes=4)).create(
+        VerifiedCredentials.without_password(demo), **intruder
+    )
     handled_at = tried_at + timedelta(days=1)
     _audit_at(handled_at).record_staff_view(staff_id=support.id, subject_id=demo.id, context=None)
     _service_at(handled_at + timedelta(minutes=2)).end(
@@ -140,7 +143,7 @@ def _start_demo_session(user: User, device: DemoDevice, now: datetime) -> None:
     from app.services.request_details import describe_client
 
     new = _service_at(now - device.signed_in_ago).create(
-        user, **describe_client(device.user_agent, device.ip_address)
+        VerifiedCredentials.without_password(user), **describe_client(device.user_agent, device.ip_address)
     )
     active_at = _service_at(now - device.active_ago)
     signed_in = active_at.resolve(new.token)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from app.database import is_write, recorded_statements
 from app.extensions import db
+from app.services.credentials import VerifiedCredentials
 from bench.databases import app_config, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row
@@ -37,7 +38,9 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
         app = create_bench_app(app_config(database.url, CLOCK=clock, SESSION_TOUCH_INTERVAL=TOUCH_INTERVAL))
         with app.app_context():
             user = app.extensions["doorman.users"].create("cost@example.com", "bench password, never typed")
-            new = app.extensions["doorman.sessions"].create(user, user_agent="bench", ip_address="127.0.0.1")
+            new = app.extensions["doorman.sessions"].create(
+                VerifiedCredentials.without_password(user), user_agent="bench", ip_address="127.0.0.1"
+            )
             db.session.commit()
         client = app.test_client()
         client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)

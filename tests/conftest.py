@@ -21,6 +21,7 @@ from app import create_app
 from app.config import database_uri
 from app.extensions import db
 from app.models import Base, User, UserSession
+from app.services.credentials import VerifiedCredentials
 
 PASSWORD = "a long enough password"
 START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
@@ -139,7 +140,7 @@ def make_session(app: Flask) -> Callable[..., tuple[UserSession, str]]:
         with app.app_context():
             user = db.session.merge(user)
             new = app.extensions["doorman.sessions"].create(
-                user, user_agent=user_agent, ip_address=ip_address, **details
+                VerifiedCredentials.without_password(user), user_agent=user_agent, ip_address=ip_address, **details
             )
             db.session.commit()
             db.session.refresh(new.row)

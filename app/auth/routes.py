@@ -31,16 +31,15 @@ def sign_in() -> Response | str:
         return render_template("auth/sign_in.html", form=form)
     details = sign_in_details(request)
     try:
-        user = user_service().authenticate(form.email.data, form.password.data, attempt=details)
+        credentials = user_service().authenticate(form.email.data, form.password.data, attempt=details)
     except InvalidCredentials:
         db.session.commit()  # the failed attempt is recorded on the account's activity
-        form.password.errors.append(SIGN_IN_FAILED)
-        return render_template("auth/sign_in.html", form=form), 200
+        return _sign_in_failed(form)
     if current_user.is_authenticated:
         # Signing in again from a signed-in browser replaces its session.
         _end_quietly(current_user.session_id, current_user.id, EndReason.SUPERSEDED)
     sessions = session_service()
-    new_session = sessions.create(user, **details)
+    new_session = sessions.create(credentials, **details)
     db.session.commit()
     session.clear()  # a fresh CSRF secret for the new session
     response = redirect(destination)
@@ -49,6 +48,11 @@ def sign_in() -> Response | str:
     )
     g.issued_session = True
     return response
+
+
+def _sign_in_failed(form: SignInForm) -> tuple[str, int]:
+    form.password.errors.append(SIGN_IN_FAILED)
+    return render_template("auth/sign_in.html", form=form), 200
 
 
 @bp.post("/sign-out")

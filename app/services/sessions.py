@@ -28,6 +28,7 @@ from app.database import DirectSelect
 from app.models import ActorKind, EndReason, EventType, User, UserSession
 from app.models.user_session import USER_AGENT_MAX_LENGTH
 from app.services.audit import AuditService, Snapshot
+from app.services.credentials import VerifiedCredentials
 from app.services.errors import SessionNotFound
 from app.services.session_events import ENDED_COLUMNS, Ending, SessionEvents
 
@@ -299,7 +300,7 @@ class SessionService:
 
     def create(
         self,
-        user: User,
+        credentials: VerifiedCredentials,
         *,
         user_agent: str | None,
         ip_address: str | None,
@@ -307,6 +308,7 @@ class SessionService:
     ) -> NewSession:
         """Start a session at sign-in and return it with its token.
 
+        The row records which version of the account's credentials was verified.
         ``details`` are the enrichment columns (device_type, browser, os,
         device, country_code, country, city). The user's expired rows go
         first; if the user is at the session limit, the least recently active
@@ -314,6 +316,7 @@ class SessionService:
         session_limit_evicted for each session ended to make room.
         """
         now = self._clock.now()
+        user = credentials.user
         self._lock_user(user.id)
         self._db.execute(
             delete(UserSession).where(
@@ -343,6 +346,7 @@ class SessionService:
             last_activity_at=now,
             authenticated_at=now,
             expires_at=self.policy.expiry(created_at=now, active_at=now),
+            credentials_version=credentials.credentials_version,
             **details,
         )
         self._db.add(row)

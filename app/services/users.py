@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import ROLES, ActorKind, EndReason, EventType, User
 from app.services.audit import AuditService, Snapshot
+from app.services.credentials import VerifiedCredentials
 from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredentials, InvalidRole, UserNotFound
 from app.services.passwords import Passwords
 from app.services.sessions import SessionService
@@ -61,8 +62,11 @@ class UserService:
         user = self._db.get(User, user_id)
         return user is not None and user.is_active and self._passwords.verify(user.password_hash, password)
 
-    def authenticate(self, email: str, password: str, *, attempt: Mapping[str, Any] | None = None) -> User:
-        """The active user with that email and password, or InvalidCredentials.
+    def authenticate(
+        self, email: str, password: str, *, attempt: Mapping[str, Any] | None = None
+    ) -> VerifiedCredentials:
+        """The active user with that email and password, and the credentials version the password
+        belongs to (what a session opened with it is bound to); or InvalidCredentials.
 
         A failure against an existing account is recorded as sign_in_failed,
         with ``attempt`` (the request's ``sign_in_details``) saying where it
@@ -70,6 +74,8 @@ class UserService:
         there is no account to attach it to.
         """
         user = self.find_by_email(email)
+        # Read with the hash, before argon2 runs: a change committed meanwhile is not what was verified.
+        verified_version = user.credentials_version if user else 0
         if not self._passwords.verify(user.password_hash if user else None, password):
             if user is not None:
                 self._record_failed_sign_in(user, attempt)
@@ -81,7 +87,7 @@ class UserService:
         if self._passwords.needs_rehash(user.password_hash):
             user.password_hash = self._passwords.hash(password)
             self._db.flush()
-        return user
+        return VerifiedCredentials(user, verified_version)
 
     def _record_failed_sign_in(self, user: User, attempt: Mapping[str, Any] | None) -> None:
         # The person trying is not identified, so there is no actor_id.
@@ -97,8 +103,9 @@ class UserService:
     ) -> User:
         """Replace the password, or raise IncorrectPassword if ``current`` is not it.
 
-        The one place a password changes. Ending the other sessions is the
-        caller's next step, because only the caller knows which session to keep.
+        The one place a password changes, and the credentials version goes up
+        with it. Ending the other sessions is the caller's next step, because
+        only the caller knows which session to keep.
         """
         # The row lock makes two concurrent changes take turns: the second one
         # then checks its "current" password against the first one's result.
@@ -106,6 +113,8 @@ class UserService:
         if user is None or not user.is_active or not self._passwords.verify(user.password_hash, current):
             raise IncorrectPassword()
         user.password_hash = self._passwords.hash(new)
+        # Counted by the database: SQLite ignores FOR UPDATE, so only it knows the version being replaced.
+        user.credentials_version = User.credentials_version + 1  # type: ignore[assignment]
         self._db.flush()
         self._audit.record(
             EventType.PASSWORD_CHANGED, subject_id=user.id, actor_kind=ActorKind.USER, actor_id=user.id,
