@@ -13,7 +13,7 @@ from app.auth.throttle import password_attempts_limited, submitted_email
 from app.extensions import db
 from app.models import EndReason
 from app.services import session_service, user_service
-from app.services.errors import InvalidCredentials, SessionNotFound
+from app.services.errors import CredentialsChanged, InvalidCredentials, SessionNotFound
 from app.services.request_details import sign_in_details
 
 SIGN_IN_FAILED = "The email or password is incorrect."
@@ -39,7 +39,12 @@ def sign_in() -> Response | str:
         # Signing in again from a signed-in browser replaces its session.
         _end_quietly(current_user.session_id, current_user.id, EndReason.SUPERSEDED)
     sessions = session_service()
-    new_session = sessions.create(credentials, **details)
+    try:
+        new_session = sessions.create(credentials, **details)
+    except CredentialsChanged:
+        # The password was changed while it was being checked: it is simply wrong now.
+        db.session.rollback()
+        return _sign_in_failed(form)
     db.session.commit()
     session.clear()  # a fresh CSRF secret for the new session
     response = redirect(destination)

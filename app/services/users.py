@@ -103,9 +103,11 @@ class UserService:
     ) -> User:
         """Replace the password, or raise IncorrectPassword if ``current`` is not it.
 
-        The one place a password changes, and the credentials version goes up
-        with it. Ending the other sessions is the caller's next step, because
-        only the caller knows which session to keep.
+        The one place a password changes. Every session opened with the old
+        password stops opening anything once this commits (the credentials
+        version goes up). Ending the other sessions, and moving the one to keep
+        to the new version (``rotate_token``), is the caller's next step,
+        because only the caller knows which session to keep.
         """
         # The row lock makes two concurrent changes take turns: the second one
         # then checks its "current" password against the first one's result.
