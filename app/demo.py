@@ -17,6 +17,7 @@ from app.clock import FrozenClock
 from app.extensions import db, services
 from app.models import ActorKind, EndReason, User
 from app.services.container import Services, build_services
+from app.services.credentials import VerifiedCredentials
 from app.services.enrichment import GeoLocator, describe_client
 from app.services.errors import InvalidCredentials
 
@@ -119,7 +120,9 @@ def _add_demo_history(past: _Past, now: datetime) -> None:
         past.at(tried_at).users.authenticate(demo.email, "password123", attempt=intruder)
     except InvalidCredentials:
         pass  # the point: the failure is on the demo user's activity page
-    signed_in = past.at(tried_at + timedelta(minutes=4)).sessions.create(demo, **intruder)
+    signed_in = past.at(tried_at + timedelta(minutes=4)).sessions.create(
+        VerifiedCredentials.without_password(demo), **intruder
+    )
     handled_at = tried_at + timedelta(days=1)
     past.at(handled_at).audit.record_staff_view(staff_id=support.id, subject_id=demo.id, context=None)
     past.at(handled_at + timedelta(minutes=2)).sessions.end(
@@ -134,7 +137,7 @@ def _add_demo_history(past: _Past, now: datetime) -> None:
 
 def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: datetime) -> None:
     new = past.at(now - device.signed_in_ago).sessions.create(
-        user, **describe_client(past.geo, device.user_agent, device.ip_address)
+        VerifiedCredentials.without_password(user), **describe_client(past.geo, device.user_agent, device.ip_address)
     )
     active_at = past.at(now - device.active_ago).sessions
     signed_in = active_at.resolve(new.token)

@@ -163,7 +163,8 @@ def insert_sessions(
     are used for a while after sign-in and then left; ``scattered`` expires
     them in an order unrelated to where they lie instead (the worst case for
     deleting them in expiry order). Rows carry a real User-Agent, an address
-    and a place, so they are as wide as real ones.
+    and a place, so they are as wide as real ones, and are bound to the
+    accounts' first password (credentials version 1), so they open sessions.
     """
     if count <= 0:
         return
@@ -185,13 +186,13 @@ def _insert_sessions_sql(conn: Connection, *, first: int, count: int, low: int, 
         text(
             "INSERT INTO user_sessions (id, user_id, session_token_hash, user_agent, ip_address,"
             " device_type, browser, os, country_code, country, city, created_at,"
-            " last_activity_at, authenticated_at, expires_at, is_active, metadata) "
+            " last_activity_at, authenticated_at, expires_at, is_active, credentials_version, metadata) "
             f"SELECT md5('doorman-bench-id-' || i)::uuid, :low + i % :users,"
             " encode(sha256(convert_to(token, 'UTF8')), 'hex'), :ua,"
             " ('198.51.' || (i / 256 % 256) || '.' || (i % 256))::inet,"
             " 'desktop', 'Firefox 128', 'Windows 10', 'DE', 'Germany', 'Berlin',"
             f" {last} - interval '1 hour', {last}, {last} - interval '1 hour',"
-            f" {last} + interval '7 days', true, '{{}}'::jsonb "
+            f" {last} + interval '7 days', true, 1, '{{}}'::jsonb "
             f"FROM (SELECT i, {_TOKEN_SQL} AS token"
             " FROM generate_series(CAST(:first AS bigint), CAST(:last_i AS bigint)) AS i) AS generated"
         ),
@@ -240,9 +241,9 @@ def _insert_sessions_python(conn: Connection, *, first: int, count: int, low: in
         text(
             "INSERT INTO user_sessions (id, user_id, session_token_hash, user_agent, ip_address,"
             " device_type, browser, os, country_code, country, city, created_at,"
-            " last_activity_at, authenticated_at, expires_at, is_active, metadata) "
+            " last_activity_at, authenticated_at, expires_at, is_active, credentials_version, metadata) "
             "VALUES (:id, :user_id, :hash, :ua, :ip, 'desktop', 'Firefox 128', 'Windows 10',"
-            " 'DE', 'Germany', 'Berlin', :created, :last, :created, :expires, 1, '{}')"
+            " 'DE', 'Germany', 'Berlin', :created, :last, :created, :expires, 1, 1, '{}')"
         ),
         rows,
     )

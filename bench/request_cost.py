@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from app.clock import FrozenClock
 from app.database import is_write, recorded_statements
 from app.extensions import db, services
+from app.services.credentials import VerifiedCredentials
 from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row
@@ -28,7 +29,9 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
         with app.app_context():
             doorman = services(app)
             user = doorman.users.create("cost@example.com", "bench password, never typed")
-            new = doorman.sessions.create(user, user_agent="bench", ip_address="127.0.0.1")
+            new = doorman.sessions.create(
+                VerifiedCredentials.without_password(user), user_agent="bench", ip_address="127.0.0.1"
+            )
             db.session.commit()
         client = app.test_client()
         client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)

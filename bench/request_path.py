@@ -14,6 +14,7 @@ the median of the per-round ratios.
 import http.client
 
 from app.extensions import db, services
+from app.services.credentials import VerifiedCredentials
 from bench.databases import Database, app_environment, bench_app, scratch_database
 from bench.doorman_wsgi import REFERENCE_LOOKUPS
 from bench.report import Row, median, ms, ratio_row
@@ -33,7 +34,9 @@ def doorman_session(database: Database) -> tuple[str, str]:
     with app.app_context():
         doorman = services(app)
         user = doorman.users.create(BENCH_EMAIL, "bench password, never typed")
-        new = doorman.sessions.create(user, user_agent="wrk", ip_address="127.0.0.1")
+        new = doorman.sessions.create(
+            VerifiedCredentials.without_password(user), user_agent="wrk", ip_address="127.0.0.1"
+        )
         db.session.commit()
         cookie = f"{app.config['SESSION_TOKEN_COOKIE']}={new.token}"
         db.engine.dispose()

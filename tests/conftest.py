@@ -25,6 +25,7 @@ from app.extensions import db
 from app.extensions import services as services_of
 from app.models import Base, User, UserSession
 from app.services.container import Services
+from app.services.credentials import VerifiedCredentials
 
 PASSWORD = "a long enough password"
 START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
@@ -146,7 +147,7 @@ def make_session(app: Flask, services: Services) -> Callable[..., tuple[UserSess
         with app.app_context():
             user = db.session.merge(user)
             new = services.sessions.create(
-                user, user_agent=user_agent, ip_address=ip_address, **details
+                VerifiedCredentials.without_password(user), user_agent=user_agent, ip_address=ip_address, **details
             )
             db.session.commit()
             db.session.refresh(new.row)

@@ -2,15 +2,20 @@
 
 import os
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from app.config import database_uri
-from app.extensions import db
+from app.extensions import db, services
+from app.models import UserSession
+from app.models.base import UTCDateTime
+from app.services.sessions import hash_token
 from tests.conftest import create_test_app
 
 
@@ -51,4 +56,44 @@ def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(scratc
         upgrade()  # and back up again, as a deploy after a rollback would
         with db.engine.connect() as conn:
             assert {"users", "user_sessions"} <= set(inspect(conn).get_table_names())
+        db.engine.dispose()
+
+
+def test_0003_keeps_every_account_and_session_and_binds_them_to_the_first_password(scratch_database_url):
+    """Existing accounts and sessions get version 1, so the upgrade signs nobody out; new sessions must say theirs.
+
+    On SQLite, rebuilding ``users`` would delete every session with it (ON
+    DELETE CASCADE, foreign keys on): the rows must survive both ways.
+    """
+    app = create_test_app(scratch_database_url)
+    token = "t" * 43
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        upgrade(revision="0002")
+        users = sa.table("users", sa.column("email"), sa.column("password_hash"), sa.column("created_at", UTCDateTime))
+        with db.engine.begin() as conn:
+            conn.execute(users.insert().values(email="before@example.com", password_hash="!", created_at=now))
+            user_id = conn.execute(text("SELECT id FROM users")).scalar_one()
+            conn.execute(UserSession.__table__.insert().values(
+                user_id=user_id, session_token_hash=hash_token(token), expires_at=now + timedelta(days=1),
+            ))
+
+        upgrade()
+
+        with db.engine.connect() as conn:
+            versions = [conn.execute(text(f"SELECT credentials_version FROM {table}")).scalar_one()
+                        for table in ("users", "user_sessions")]
+            defaults = {table: next(c["default"] for c in inspect(conn).get_columns(table)
+                                    if c["name"] == "credentials_version")
+                        for table in ("users", "user_sessions")}
+        assert versions == [1, 1]
+        assert defaults["users"] is not None and defaults["user_sessions"] is None
+        assert services(app).sessions.resolve(token).id == user_id
+        db.session.remove()
+
+        downgrade(revision="0002")  # and back, keeping every account and session
+        with db.engine.connect() as conn:
+            counts = [conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                      for table in ("users", "user_sessions")]
+        assert counts == [1, 1]
         db.engine.dispose()

@@ -25,7 +25,7 @@ def change_password() -> Response | str:
     if not form.validate_on_submit():
         return render_template(TEMPLATE, form=form)
     try:
-        services().users.change_password(
+        user = services().users.change_password(
             current_user.id, form.current_password.data, form.new_password.data,
             context=sign_in_details(request), client_ip=client_ip(request),
         )
@@ -37,9 +37,10 @@ def change_password() -> Response | str:
         current_user.id, keep_session_id=current_user.session_id,
         reason=EndReason.PASSWORD_CHANGED, ended_by=current_user.id,
     )
-    # Typing the current password was a re-authentication: new token, fresh window.
+    # Typing the current password was a re-authentication: new token, fresh
+    # window, and bound to the new password, the only session that still is.
     sessions.record_authentication(current_user.session_id)
-    token = sessions.rotate_token(current_user.session_id)
+    token = sessions.rotate_token(current_user.session_id, credentials_version=user.credentials_version)
     db.session.commit()
     flash(password_changed_message(ended), "success")
     response = redirect(url_for("account.devices"))

@@ -13,7 +13,7 @@ from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
 from app.request_details import client_ip, sign_in_details
-from app.services.errors import InvalidCredentials, SessionNotFound
+from app.services.errors import CredentialsChanged, InvalidCredentials, SessionNotFound
 
 SIGN_IN_FAILED = "The email or password is incorrect."
 
@@ -30,18 +30,22 @@ def sign_in() -> Response | str:
         return render_template("auth/sign_in.html", form=form)
     details = sign_in_details(request)
     try:
-        user = services().users.authenticate(
+        credentials = services().users.authenticate(
             form.email.data, form.password.data, attempt=details, client_ip=details["ip_address"]
         )
     except InvalidCredentials:
         db.session.commit()  # the failed attempt is recorded on the account's activity
-        form.password.errors.append(SIGN_IN_FAILED)
-        return render_template("auth/sign_in.html", form=form), 200
+        return _sign_in_failed(form)
     if current_user.is_authenticated:
         # Signing in again from a signed-in browser replaces its session.
         _end_quietly(current_user.session_id, current_user.id, EndReason.SUPERSEDED)
     sessions = services().sessions
-    new_session = sessions.create(user, **details)
+    try:
+        new_session = sessions.create(credentials, **details)
+    except CredentialsChanged:
+        # The password was changed while it was being checked: it is simply wrong now.
+        db.session.rollback()
+        return _sign_in_failed(form)
     db.session.commit()
     session.clear()  # a fresh CSRF secret for the new session
     response = redirect(destination)
@@ -50,6 +54,11 @@ def sign_in() -> Response | str:
     )
     g.issued_session = True
     return response
+
+
+def _sign_in_failed(form: SignInForm) -> tuple[str, int]:
+    form.password.errors.append(SIGN_IN_FAILED)
+    return render_template("auth/sign_in.html", form=form), 200
 
 
 @bp.post("/sign-out")

@@ -24,6 +24,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Which password the account has: every change adds one. A session
+    # records the version its password was verified against and opens
+    # nothing once the account has moved on (SessionService).
+    credentials_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -60,6 +60,9 @@ class UserSession(Base):
     # When the user last proved who they are (password) on this session.
     authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The account's credentials_version whose password opened this session.
+    # No default: every way of opening a session must say which it verified.
+    credentials_version: Mapped[int]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))

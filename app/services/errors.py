@@ -13,6 +13,10 @@ class InvalidCredentials(DoormanError):
     """The email or the password is wrong (deliberately not saying which)."""
 
 
+class CredentialsChanged(DoormanError):
+    """The password was changed after it was verified, so it opens no session."""
+
+
 class IncorrectPassword(DoormanError):
     """The password given as the current one is not the account's password."""
 

@@ -28,7 +28,8 @@ from app.database import DirectSelect
 from app.models import ActorKind, EndReason, EventType, User, UserSession
 from app.models.user_session import USER_AGENT_MAX_LENGTH
 from app.services.audit import AuditService, Snapshot
-from app.services.errors import SessionNotFound
+from app.services.credentials import VerifiedCredentials
+from app.services.errors import CredentialsChanged, SessionNotFound
 from app.services.session_events import ENDED_COLUMNS, Ending, SessionEvents
 
 # token_urlsafe(32): 256 bits from the OS CSPRNG, 43 URL-safe characters.
@@ -120,6 +121,8 @@ _RESOLVE = (
         UserSession.is_active.is_(True),
         UserSession.expires_at > bindparam("now"),
         User.is_active.is_(True),
+        # Opened with a password the account no longer has: nothing.
+        UserSession.credentials_version == User.credentials_version,
     )
 )
 
@@ -259,17 +262,22 @@ class SessionService:
             update(UserSession).where(UserSession.id == session_id).values(authenticated_at=self._clock.now())
         )
 
-    def rotate_token(self, session_id: uuid.UUID) -> str:
+    def rotate_token(self, session_id: uuid.UUID, *, credentials_version: int | None = None) -> str:
         """Give an active session a new token and return it; the old token stops working.
 
         Called when the user proves who they are again (ASVS 5.0 7.2.4), so a
         token that leaked before the re-authentication is worth nothing after it.
+        ``credentials_version``, after a password change, binds the session to
+        the new password; it is the one session that keeps working.
         """
         token = new_token()
+        values: dict[str, Any] = {"session_token_hash": hash_token(token)}
+        if credentials_version is not None:
+            values["credentials_version"] = credentials_version
         rotated = self._db.scalars(
             update(UserSession)
             .where(UserSession.id == session_id, self._active(self._clock.now()))
-            .values(session_token_hash=hash_token(token))
+            .values(**values)
             .returning(UserSession.id)
             .execution_options(synchronize_session=False)
         ).first()
@@ -281,25 +289,33 @@ class SessionService:
         """Why a token resolves to nothing: an EndReason value, "expired" or "unknown".
 
         Only called on the failure path, so it costs the hot path nothing.
+        A session opened with a password the account has since changed is
+        reported as ended by that change, as if it had been ended with the others.
         """
         if not is_well_formed_token(token):
             return "unknown"
         row = self._db.execute(
-            select(UserSession.is_active, UserSession.revoked_reason, UserSession.expires_at).where(
-                UserSession.session_token_hash == hash_token(token)
+            select(
+                UserSession.is_active,
+                UserSession.revoked_reason,
+                (UserSession.credentials_version == User.credentials_version).label("current_credentials"),
             )
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.session_token_hash == hash_token(token))
         ).first()
         if row is None:
             return "unknown"
         if not row.is_active:
             return row.revoked_reason or "unknown"
+        if not row.current_credentials:
+            return EndReason.PASSWORD_CHANGED
         return "expired"
 
     # -- starting sessions --------------------------------------------------
 
     def create(
         self,
-        user: User,
+        credentials: VerifiedCredentials,
         *,
         user_agent: str | None,
         ip_address: str | None,
@@ -307,6 +323,10 @@ class SessionService:
     ) -> NewSession:
         """Start a session at sign-in and return it with its token.
 
+        The session is bound to the credentials that were verified: if the
+        password has been changed since (while it was being checked), this
+        raises CredentialsChanged and starts nothing; and should a row with
+        an outdated version exist all the same, ``resolve`` refuses it.
         ``details`` are the enrichment columns (device_type, browser, os,
         device, country_code, country, city). The user's expired rows go
         first; if the user is at the session limit, the least recently active
@@ -314,6 +334,7 @@ class SessionService:
         session_limit_evicted for each session ended to make room.
         """
         now = self._clock.now()
+        user = credentials.user
         self._lock_user(user.id)
         self._db.execute(
             delete(UserSession).where(
@@ -322,6 +343,13 @@ class SessionService:
                 UserSession.expires_at <= now,
             )
         )
+        # Checked only now, after this transaction's first write, because
+        # that is when SQLite takes its write lock: from here on no password
+        # change can commit before this sign-in does (PostgreSQL has held the
+        # user row since _lock_user). A check before it would leave a gap.
+        current_version = self._db.scalar(select(User.credentials_version).where(User.id == user.id))
+        if current_version != credentials.credentials_version:
+            raise CredentialsChanged()
         keep = max(self.policy.max_sessions_per_user - 1, 0)
         crowded_out = self._db.scalars(
             select(UserSession.id)
@@ -343,6 +371,7 @@ class SessionService:
             last_activity_at=now,
             authenticated_at=now,
             expires_at=self.policy.expiry(created_at=now, active_at=now),
+            credentials_version=credentials.credentials_version,
             **details,
         )
         self._db.add(row)

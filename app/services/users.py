@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import ROLES, ActorKind, EndReason, EventType, User
 from app.services.audit import AuditService, Snapshot
+from app.services.credentials import VerifiedCredentials
 from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredentials, InvalidRole, UserNotFound
 from app.services.passwords import Passwords
 from app.services.sessions import SessionService
@@ -86,8 +87,9 @@ class UserService:
 
     def authenticate(
         self, email: str, password: str, *, attempt: Mapping[str, Any] | None = None, client_ip: str | None = None
-    ) -> User:
-        """The active user with that email and password, or InvalidCredentials.
+    ) -> VerifiedCredentials:
+        """The active user with that email and password, and the credentials version the password
+        belongs to (what a session opened with it is bound to); or InvalidCredentials.
 
         A failure against an existing account is recorded as sign_in_failed,
         with ``attempt`` (the request's ``sign_in_details``) saying where it
@@ -95,6 +97,8 @@ class UserService:
         there is no account to attach it to.
         """
         user = self.find_by_email(email)
+        # Read with the hash, before argon2 runs: a change committed meanwhile is not what was verified.
+        verified_version = user.credentials_version if user else 0
         if not self._verify_within_budgets(email, user.password_hash if user else None, password, client_ip):
             if user is not None:
                 self._record_failed_sign_in(user, attempt)
@@ -106,7 +110,7 @@ class UserService:
         if self._passwords.needs_rehash(user.password_hash):
             user.password_hash = self._passwords.hash(password)
             self._db.flush()
-        return user
+        return VerifiedCredentials(user, verified_version)
 
     def _record_failed_sign_in(self, user: User, attempt: Mapping[str, Any] | None) -> None:
         self._audit.record_failed_sign_in(subject_id=user.id, attempt=attempt)
@@ -117,8 +121,11 @@ class UserService:
     ) -> User:
         """Replace the password, or raise IncorrectPassword if ``current`` is not it.
 
-        The one place a password changes. Ending the other sessions is the
-        caller's next step, because only the caller knows which session to keep.
+        The one place a password changes. Every session opened with the old
+        password stops opening anything once this commits (the credentials
+        version goes up). Ending the other sessions, and moving the one to keep
+        to the new version (``rotate_token``), is the caller's next step,
+        because only the caller knows which session to keep.
         """
         # The row lock makes two concurrent changes take turns: the second one
         # then checks its "current" password against the first one's result.
@@ -130,6 +137,8 @@ class UserService:
         ):
             raise IncorrectPassword()
         user.password_hash = self._passwords.hash(new)
+        # Counted by the database: SQLite ignores FOR UPDATE, so only it knows the version being replaced.
+        user.credentials_version = User.credentials_version + 1  # type: ignore[assignment]
         self._db.flush()
         self._audit.record(
             EventType.PASSWORD_CHANGED, subject_id=user.id, actor_kind=ActorKind.USER, actor_id=user.id,
