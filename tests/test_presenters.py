@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.account.presenters import exact_utc, session_label, session_place, session_title, short_date, time_ago
+from app.presenters.sessions import session_label, session_place, session_title
+from app.presenters.times import exact_utc, short_date, time_ago
 from app.models import UserSession
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -68,4 +69,4 @@ def test_time_ago(ago, text):
 def test_dates():
     moment = datetime(2026, 11, 3, 9, 5, tzinfo=timezone.utc)
     assert short_date(moment) == "3 Nov 2026"
-    assert exact_utc(moment) == "2026-11-03 09:05 UTC"
+    assert exact_utc(moment) == "2026-11-03 09:05:00 UTC"
