@@ -390,3 +390,54 @@ def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app
     assert "Failed sign-in attempt from Lagos, Nigeria" in sentences(page)
     assert "an unknown device" in activity_notes(page)
     assert "URGENT" not in page and "555 0100" not in page
+
+
+# -- facts kept by the services, worded here -------------------------------------------------------
+
+IPHONE_IN_VALENCIA = {"browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "country": "Spain", "city": "Valencia"}
+NOTHING_KNOWN = {"browser": None, "os": None, "device": None, "country": None, "city": None}
+
+
+@pytest.mark.parametrize(
+    ("made", "sentence", "note"),
+    [
+        (event(EventType.SIGNED_IN, ip=VALENCIA, details={"where": IPHONE_IN_VALENCIA}),
+         "Signed in from Safari on iPhone in Valencia, Spain", None),
+        (event(EventType.SIGNED_IN, ip="192.168.1.20", details={"where": {**NOTHING_KNOWN, "os": "Linux 6"}}),
+         "Signed in from an unknown browser on Linux on a local network", None),
+        (event(EventType.SIGNED_IN, ip="8.8.4.4", details={"where": NOTHING_KNOWN}), "Signed in from an unknown browser", None),
+        (event(EventType.SIGN_IN_FAILED, ip="8.8.4.4", details={"where": NOTHING_KNOWN}),
+         "Failed sign-in attempt from an unknown location", "an unknown device"),
+        (event(EventType.SIGN_IN_FAILED, ip="10.0.0.7", details={"where": {**NOTHING_KNOWN, "browser": "Chrome 120"}}),
+         "Failed sign-in attempt from a local network", "Chrome"),
+        (event(EventType.ALL_SESSIONS_REVOKED, details={"count": 3, "sessions": [
+            {"session_id": "x", "ip_address": VALENCIA, **IPHONE_IN_VALENCIA},
+            {"session_id": "y", "ip_address": "127.0.0.1", **NOTHING_KNOWN}]}),
+         "You signed out everywhere (3 sessions)",
+         "Safari on iPhone in Valencia, Spain; an unknown browser on a local network; and 1 more"),
+    ],
+)
+def test_events_that_keep_facts_are_worded_when_shown(made, sentence, note):
+    entry = describe(made)
+    assert (entry.sentence, entry.note) == (sentence, note)
+
+
+def test_facts_win_over_words_and_words_are_read_when_no_facts_were_kept():
+    both = event(EventType.SIGNED_IN, device="Firefox on Linux", place="Lagos, Nigeria", ip=VALENCIA,
+                 details={"where": IPHONE_IN_VALENCIA})
+    assert describe(both).sentence == "Signed in from Safari on iPhone in Valencia, Spain"
+    worded = event(EventType.SIGNED_IN, device="Firefox on Linux", place="Local network", ip=VALENCIA)
+    assert describe(worded).sentence == "Signed in from Firefox on Linux on a local network"
+
+
+def test_the_page_words_events_the_services_recorded_and_events_recorded_as_words(app, make_user):
+    user = make_user()
+    record_worded_event(app, EventType.SIGNED_IN, subject_id=user.id, actor_kind=ActorKind.USER, actor_id=user.id,
+                        ip_address=LAGOS, device_summary="Firefox on Linux", place="Lagos, Nigeria")
+    browser = signed_in_client(app, user.email, user_agent=SAFARI_IPHONE, ip_address=VALENCIA)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert sentences(page) == [
+        "Signed in from Safari on iPhone in Valencia, Spain", "Signed in from Firefox on Linux in Lagos, Nigeria",
+    ]
