@@ -132,11 +132,6 @@ def seen_from_words(device: str | None, place: str | None) -> Seen:
     return Seen(device or None, named, local)
 
 
-def has_facts(stored: Mapping[str, Any]) -> bool:
-    """Whether a stored snapshot holds facts rather than the words older events kept (its "place")."""
-    return "place" not in stored and any(key in stored for key in _FACTS)
-
-
 def seen_in(stored: Mapping[str, Any] | None, *, unknown_device: bool = False) -> Seen:
     """A snapshot kept in an event's details ("from", an entry of "sessions"): facts or older words."""
     if not stored:
