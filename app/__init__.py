@@ -50,6 +50,7 @@ def create_app(
     register_extensions(app)
     register_services(app, clock or SystemClock())
     register_blueprints(app)
+    register_presenters(app)
     register_request_hooks(app)
     register_cli(app)
     return app
@@ -103,6 +104,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(errors_bp)
+
+
+def register_presenters(app: Flask) -> None:
+    """The presenters templates call as filters: words and times from data."""
+    from app.presenters.plurals import plural
+    from app.presenters.sessions import session_label, session_place, session_title
+    from app.presenters.times import moment
+
+    for name, presenter in {
+        "moment": moment, "plural": plural,
+        "session_title": session_title, "session_place": session_place, "session_label": session_label,
+    }.items():
+        app.add_template_filter(presenter, name)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db, services
 from app.models import ROLES, ActorKind, EndReason
+from app.presenters.plurals import plural
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -59,7 +60,7 @@ def disable_user(email: str) -> None:
         raise click.ClickException(f"no account has the email {email}")
     ended = users.disable(user.id)
     db.session.commit()
-    click.echo(f"Disabled {user.email} and ended {ended} session{'s' if ended != 1 else ''}.")
+    click.echo(f"Disabled {user.email} and ended {plural(ended, 'session')}.")
 
 
 @sessions_cli.command("end")
@@ -81,7 +82,7 @@ def end_sessions(email: str | None, everyone: bool) -> None:
             user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=None, actor_kind=ActorKind.SYSTEM
         )
     db.session.commit()
-    click.echo(f"Ended {ended} session{'s' if ended != 1 else ''}.")
+    click.echo(f"Ended {plural(ended, 'session')}.")
 
 
 @sessions_cli.command("cleanup")
@@ -89,7 +90,7 @@ def end_sessions(email: str | None, everyone: bool) -> None:
 def cleanup(batch_size: int) -> None:
     """Delete expired sessions and sessions ended longer ago than the retention."""
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
-    click.echo(f"Cleaned up {deleted} session{'s' if deleted != 1 else ''}.")
+    click.echo(f"Cleaned up {plural(deleted, 'session')}.")
 
 
 @events_cli.command("purge")
@@ -99,7 +100,7 @@ def cleanup(batch_size: int) -> None:
 def purge_events(days: int, batch_size: int) -> None:
     """Delete security events past the retention; the only way an event is ever removed."""
     deleted = services().audit.purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
-    click.echo(f"Purged {deleted} security event{'s' if deleted != 1 else ''} older than {days} days.")
+    click.echo(f"Purged {plural(deleted, 'security event')} older than {days} days.")
 
 
 @demo_cli.command("load")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.extensions import services as services_of
 from app.models import SecurityEvent, UserSession
+from app.presenters.devices import seen_in
 from app.services.enrichment import describe_client
 from tests.conftest import PASSWORD
 
@@ -98,3 +99,17 @@ def csrf_tokens_in(page: str) -> list[str]:
     """The CSRF tokens of every form on a page, in order, whatever the attribute order."""
     tags = re.findall(r'<input[^>]*name="csrf_token"[^>]*>', page)
     return [re.search(r'value="([^"]+)"', tag).group(1) for tag in tags]
+
+
+def snapshot_words(stored):
+    """A snapshot kept in an event's details, as the presenter words it: address, device, place."""
+    seen = seen_in(stored)
+    return {"ip_address": stored.get("ip_address"), "device": seen.device, "place": seen.place}
+
+
+def record_worded_event(app, event_type, **columns):
+    """An event as Doorman recorded it before it kept facts: device and place as words in their columns."""
+    with app.app_context():
+        db.session.add(SecurityEvent(event_type=event_type, created_at=services_of(app).clock.now(),
+                                     details=columns.pop("details", {}), **columns))
+        db.session.commit()

@@ -8,10 +8,11 @@ import pytest
 
 from app.extensions import db, services
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
-from app.services.activity import describe, device_phrase, place_phrase
-from app.services.audit import Snapshot
+from app.presenters.activity import describe
+from app.presenters.devices import device_phrase, place_phrase
 from app.services.errors import InvalidCredentials
 from tests.helpers import (
+    record_worded_event,
     CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, client_details, signed_in_client,
 )
 
@@ -100,7 +101,7 @@ def test_failed_attempts_carry_device_and_ip_and_are_flagged():
 
 def test_times_are_shown_short_with_the_exact_utc_time_and_iso_for_machines():
     when = describe(event(EventType.SIGNED_IN)).when
-    assert (when.label, when.exact, when.iso) == ("3 Nov 2026, 09:00", "2026-11-03 09:00:05 UTC",
+    assert (when.label, when.exact, when.iso) == ("3 Nov 2026, 09:00 UTC", "2026-11-03 09:00:05 UTC",
                                                   "2026-11-03T09:00:05+00:00")
 
 
@@ -158,7 +159,7 @@ def test_the_page_tells_what_happened_newest_first(app, make_user, make_session,
         "Signed in from Safari on iPhone in Valencia, Spain",
     ]
     assert '<span class="badge badge--support">Support</span>' in page
-    assert '<time datetime="2026-11-03T12:00:00+00:00" title="2026-11-03 12:00:00 UTC">3 Nov 2026, 12:00</time>' in page
+    assert '<time datetime="2026-11-03T12:00:00+00:00" title="2026-11-03 12:00:00 UTC">3 Nov 2026, 12:00 UTC</time>' in page
     assert '<time datetime="2026-11-03T09:00:00+00:00" title="2026-11-03 09:00:00 UTC">' in page
 
 
@@ -287,13 +288,11 @@ def test_the_account_holder_sees_that_support_acted_and_why_never_where_the_agen
 
 def test_staff_batches_recorded_with_the_agents_place_still_hide_it_from_the_account_holder(app, make_user):
     customer, staff = make_user(), make_user("agent@example.com", role="support")
-    with app.app_context():
-        # How a support "sign out all sessions" was recorded before its place was kept apart.
-        services(app).audit.record(
-            EventType.ALL_SESSIONS_REVOKED, subject_id=customer.id, actor_kind=ActorKind.STAFF,
-            actor_id=staff.id, reason=TICKET, details={"count": 1, "sessions": []},
-            where=Snapshot(ip_address=LAGOS, device="Firefox on Linux", place="Lagos, Nigeria"))
-        db.session.commit()
+    # How a support "sign out all sessions" was recorded before its place was kept apart.
+    record_worded_event(
+        app, EventType.ALL_SESSIONS_REVOKED, subject_id=customer.id, actor_kind=ActorKind.STAFF,
+        actor_id=staff.id, reason=TICKET, details={"count": 1, "sessions": []},
+        ip_address=LAGOS, device_summary="Firefox on Linux", place="Lagos, Nigeria")
     browser = signed_in_client(app, customer.email, user_agent=CHROME_MAC, ip_address=MADRID)
 
     page = browser.get("/activity").get_data(as_text=True)
@@ -380,13 +379,10 @@ def test_staff_still_see_the_user_agent_a_failed_sign_in_sent(app, make_user, us
 
 def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app, make_user):
     user = make_user()
-    with app.app_context():
-        # How such an attempt was recorded before only recognised names were kept.
-        services(app).audit.record(
-            EventType.SIGN_IN_FAILED, subject_id=user.id, actor_kind=ActorKind.USER,
-            where=Snapshot(ip_address=LAGOS, device="Chrome on URGENT call support +1 555 0100",
-                           place="Lagos, Nigeria"))
-        db.session.commit()
+    # How such an attempt was recorded before only recognised names were kept.
+    record_worded_event(
+        app, EventType.SIGN_IN_FAILED, subject_id=user.id, actor_kind=ActorKind.USER, ip_address=LAGOS,
+        device_summary="Chrome on URGENT call support +1 555 0100", place="Lagos, Nigeria")
     browser = signed_in_client(app, user.email, user_agent=CHROME_MAC, ip_address=MADRID)
 
     page = browser.get("/activity").get_data(as_text=True)
@@ -394,3 +390,54 @@ def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app
     assert "Failed sign-in attempt from Lagos, Nigeria" in sentences(page)
     assert "an unknown device" in activity_notes(page)
     assert "URGENT" not in page and "555 0100" not in page
+
+
+# -- facts kept by the services, worded here -------------------------------------------------------
+
+IPHONE_IN_VALENCIA = {"browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "country": "Spain", "city": "Valencia"}
+NOTHING_KNOWN = {"browser": None, "os": None, "device": None, "country": None, "city": None}
+
+
+@pytest.mark.parametrize(
+    ("made", "sentence", "note"),
+    [
+        (event(EventType.SIGNED_IN, ip=VALENCIA, details={"where": IPHONE_IN_VALENCIA}),
+         "Signed in from Safari on iPhone in Valencia, Spain", None),
+        (event(EventType.SIGNED_IN, ip="192.168.1.20", details={"where": {**NOTHING_KNOWN, "os": "Linux 6"}}),
+         "Signed in from an unknown browser on Linux on a local network", None),
+        (event(EventType.SIGNED_IN, ip="8.8.4.4", details={"where": NOTHING_KNOWN}), "Signed in from an unknown browser", None),
+        (event(EventType.SIGN_IN_FAILED, ip="8.8.4.4", details={"where": NOTHING_KNOWN}),
+         "Failed sign-in attempt from an unknown location", "an unknown device"),
+        (event(EventType.SIGN_IN_FAILED, ip="10.0.0.7", details={"where": {**NOTHING_KNOWN, "browser": "Chrome 120"}}),
+         "Failed sign-in attempt from a local network", "Chrome"),
+        (event(EventType.ALL_SESSIONS_REVOKED, details={"count": 3, "sessions": [
+            {"session_id": "x", "ip_address": VALENCIA, **IPHONE_IN_VALENCIA},
+            {"session_id": "y", "ip_address": "127.0.0.1", **NOTHING_KNOWN}]}),
+         "You signed out everywhere (3 sessions)",
+         "Safari on iPhone in Valencia, Spain; an unknown browser on a local network; and 1 more"),
+    ],
+)
+def test_events_that_keep_facts_are_worded_when_shown(made, sentence, note):
+    entry = describe(made)
+    assert (entry.sentence, entry.note) == (sentence, note)
+
+
+def test_facts_win_over_words_and_words_are_read_when_no_facts_were_kept():
+    both = event(EventType.SIGNED_IN, device="Firefox on Linux", place="Lagos, Nigeria", ip=VALENCIA,
+                 details={"where": IPHONE_IN_VALENCIA})
+    assert describe(both).sentence == "Signed in from Safari on iPhone in Valencia, Spain"
+    worded = event(EventType.SIGNED_IN, device="Firefox on Linux", place="Local network", ip=VALENCIA)
+    assert describe(worded).sentence == "Signed in from Firefox on Linux on a local network"
+
+
+def test_the_page_words_events_the_services_recorded_and_events_recorded_as_words(app, make_user):
+    user = make_user()
+    record_worded_event(app, EventType.SIGNED_IN, subject_id=user.id, actor_kind=ActorKind.USER, actor_id=user.id,
+                        ip_address=LAGOS, device_summary="Firefox on Linux", place="Lagos, Nigeria")
+    browser = signed_in_client(app, user.email, user_agent=SAFARI_IPHONE, ip_address=VALENCIA)
+
+    page = browser.get("/activity").get_data(as_text=True)
+
+    assert sentences(page) == [
+        "Signed in from Safari on iPhone in Valencia, Spain", "Signed in from Firefox on Linux in Lagos, Nigeria",
+    ]

@@ -8,9 +8,12 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User, UserSession
+from app.presenters.activity import event_device, event_place
+from app.presenters.devices import seen_in
 from app.services.errors import InvalidCredentials, ReasonRequired, SessionNotFound
 from app.database import is_write, recorded_statements
 from tests.helpers import (
+    snapshot_words,
     CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, event_types,
     events_of, session_row, signed_in_client,
 )
@@ -42,7 +45,12 @@ def test_sign_in_records_signed_in_with_the_device_and_place_of_that_moment(app,
     [row] = active_sessions(app, user.id)
     assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.SIGNED_IN, ActorKind.USER, user.id)
     assert event.session_id == row.id
-    assert (event.device_summary, event.place, event.ip_address) == ("Chrome on macOS", "Madrid, Spain", MADRID)
+    assert (event_device(event), event_place(event), event.ip_address) == ("Chrome on macOS", "Madrid, Spain", MADRID)
+    # Where it happened is kept as facts, worded when shown; the text columns are for older events.
+    assert event.details["where"] == {
+        "browser": "Chrome 120", "os": "macOS 10.15", "device": None, "country": "Spain", "city": "Madrid",
+    }
+    assert (event.device_summary, event.place) == (None, None)
     assert event.created_at == clock.now()
 
 
@@ -57,7 +65,7 @@ def test_a_failed_sign_in_is_recorded_on_the_account_and_committed(app, auth, ma
     assert event.event_type == EventType.SIGN_IN_FAILED
     # Whoever tried is not identified: no actor_id, whatever the email says.
     assert (event.actor_kind, event.actor_id, event.session_id) == (ActorKind.USER, None, None)
-    assert (event.place, event.ip_address, event.device_summary) == ("Lagos, Nigeria", LAGOS, "Chrome on macOS")
+    assert (event_place(event), event.ip_address, event_device(event)) == ("Lagos, Nigeria", LAGOS, "Chrome on macOS")
 
 
 def test_a_failed_sign_in_records_only_recognised_names_and_keeps_what_was_sent_for_staff(app, auth, make_user):
@@ -68,8 +76,13 @@ def test_a_failed_sign_in_records_only_recognised_names_and_keeps_what_was_sent_
     auth.sign_in(user.email, "not the password", headers={"User-Agent": sent}, environ_base={"REMOTE_ADDR": LAGOS})
 
     [event] = events_of(app, user.id)
-    assert (event.device_summary, event.place, event.ip_address) == ("Chrome on Android", "Lagos, Nigeria", LAGOS)
-    assert event.details == {"user_agent": sent}
+    assert (event_device(event), event_place(event), event.ip_address) == ("Chrome on Android", "Lagos, Nigeria", LAGOS)
+    assert event.details == {
+        "user_agent": sent,
+        # Facts, not words, and only the names Doorman recognised: no "URGENT" model.
+        "where": {"browser": "Chrome 120", "os": "Android 14", "device": None, "country": "Nigeria", "city": "Lagos"},
+    }
+    assert (event.device_summary, event.place) == (None, None)
 
 
 def test_a_disabled_account_with_the_right_password_records_a_failed_attempt(app, auth, make_user):
@@ -101,7 +114,7 @@ def test_the_session_limit_records_each_session_it_ends(app, make_user, make_ses
 
     evicted = [e for e in events_of(app, user.id) if e.event_type == EventType.SESSION_LIMIT_EVICTED]
     assert [(e.session_id, e.actor_kind, e.actor_id) for e in evicted] == [(oldest.id, ActorKind.SYSTEM, None)]
-    assert (evicted[0].device_summary, evicted[0].place) == ("Safari on iPhone", "Valencia, Spain")
+    assert (event_device(evicted[0]), event_place(evicted[0])) == ("Safari on iPhone", "Valencia, Spain")
     assert event_types(app, user.id)[-2:] == [EventType.SESSION_LIMIT_EVICTED, EventType.SIGNED_IN]
 
 
@@ -117,7 +130,7 @@ def test_signing_out_records_signed_out(app, make_user):
     event = events_of(app, user.id)[-1]
     assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.SIGNED_OUT, ActorKind.USER, user.id)
     assert event.details["end_reason"] == EndReason.SIGNED_OUT
-    assert (event.device_summary, event.place) == ("Chrome on macOS", "Madrid, Spain")
+    assert (event_device(event), event_place(event)) == ("Chrome on macOS", "Madrid, Spain")
 
 
 def test_signing_in_again_over_a_session_records_its_end(app, auth, signed_in):
@@ -148,7 +161,7 @@ def test_ending_a_session_records_who_ended_it(app, app_context, sessions, make_
     event = events_of(app, owner.id)[-1]
     assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.SESSION_REVOKED, expected_kind, ended_by)
     assert (event.session_id, event.reason) == (row.id, staff_reason)
-    assert (event.device_summary, event.place, event.ip_address) == ("Safari on iPhone", "Valencia, Spain", VALENCIA)
+    assert (event_device(event), event_place(event), event.ip_address) == ("Safari on iPhone", "Valencia, Spain", VALENCIA)
     assert event.details["end_reason"] == reason
 
 
@@ -161,8 +174,8 @@ def test_the_acting_requests_device_is_kept_apart_from_the_ended_sessions(app, a
     db.session.commit()
 
     event = events_of(app, owner.id)[-1]
-    assert event.place == "Valencia, Spain"  # the session that ended
-    assert event.details["from"] == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
+    assert event_place(event) == "Valencia, Spain"  # the session that ended
+    assert snapshot_words(event.details["from"]) == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
 
 
 @pytest.mark.parametrize("staff_reason", [None, "", "   ", "ab", "  ab  ", "x" * 501])
@@ -207,9 +220,9 @@ def test_end_others_records_one_event_listing_the_sessions(app, app_context, ses
     assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, user.id)
     assert event.details["count"] == 2
     assert {uuid.UUID(s["session_id"]) for s in event.details["sessions"]} == ended
-    assert {s["place"] for s in event.details["sessions"]} == {"Valencia, Spain"}
+    assert {seen_in(s).place for s in event.details["sessions"]} == {"Valencia, Spain"}
     # Done from the kept session, which is where the event says it came from.
-    assert (event.device_summary, event.place, event.session_id) == ("Chrome on macOS", "Madrid, Spain", None)
+    assert (event_device(event), event_place(event), event.session_id) == ("Chrome on macOS", "Madrid, Spain", None)
 
 
 def test_end_all_records_one_event_and_nothing_when_nothing_ended(app, app_context, sessions, make_user,
@@ -231,8 +244,8 @@ def test_end_all_records_one_event_and_nothing_when_nothing_ended(app, app_conte
     assert (event.details["count"], len(event.details["sessions"])) == (3, 3)
     # Where the staff member acted from is kept apart from the event's own place,
     # which the account holder reads.
-    assert (event.ip_address, event.device_summary, event.place) == (None, None, None)
-    assert event.details["from"] == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
+    assert (event.ip_address, event_device(event), event_place(event)) == (None, None, None)
+    assert snapshot_words(event.details["from"]) == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
 
 
 def test_an_unknown_session_records_nothing(app, app_context, sessions, make_user, make_session):
@@ -274,7 +287,7 @@ def test_history_outlives_the_session_rows_it_describes(app, app_context, sessio
     assert session_row(app, row.id) is None
     events = events_of(app, user.id)
     assert [e.session_id for e in events] == [row.id, row.id]
-    assert {(e.device_summary, e.place) for e in events} == {("Safari on iPhone", "Valencia, Spain")}
+    assert {(event_device(e), event_place(e)) for e in events} == {("Safari on iPhone", "Valencia, Spain")}
 
 
 def test_events_go_with_their_account_and_outlive_the_staff_member(app, app_context, sessions, make_user,
@@ -445,7 +458,7 @@ def test_demo_data_has_a_realistic_past_recorded_through_the_services(app, servi
     events = events_of(app, demo.id)
 
     [failed] = [e for e in events if e.event_type == EventType.SIGN_IN_FAILED]
-    assert (failed.ip_address, failed.place) == (LAGOS, "Lagos, Nigeria")
+    assert (failed.ip_address, event_place(failed)) == (LAGOS, "Lagos, Nigeria")
     [revoked] = [e for e in events if e.event_type == EventType.SESSION_REVOKED]
     assert (revoked.actor_kind, revoked.actor_id) == (ActorKind.STAFF, support.id)
     assert "ticket 4411" in revoked.reason

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.config import ConfigurationError, load_config
 from app.extensions import db
 from app.models import EventType, SecurityEvent, UserSession
+from app.presenters.activity import event_place
 from app.services.addresses import canonical_ip, client_network
 from tests.conftest import PASSWORD
 from tests.helpers import MADRID
@@ -100,7 +101,7 @@ def test_the_stored_and_shown_address_is_the_unwrapped_one(app, client, make_use
             select(SecurityEvent).where(SecurityEvent.event_type == EventType.SIGN_IN_FAILED)
         ).one()
         assert (session.ip_address, session.city) == (MADRID, "Madrid")
-        assert (failure.ip_address, failure.place) == (MADRID, "Madrid, Spain")
+        assert (failure.ip_address, event_place(failure)) == (MADRID, "Madrid, Spain")
     page = client.get("/devices").get_data(as_text=True)
     assert MADRID in page and "::ffff:" not in page
 

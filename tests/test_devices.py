@@ -55,8 +55,10 @@ def test_page_lists_sessions_with_device_place_and_times(laptop_and_phone, clock
     assert "Safari 17 on iOS 17.1" in page and ">iPhone<" in page
     assert "Madrid, Spain" in page and "Valencia, Spain" in page
     assert "147.96.1.1" in page and "147.156.1.1" in page
-    assert "Signed in 3 Nov 2026" in page
-    assert re.search(r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00 UTC">8 minutes ago</time>', page)
+    # Every time on the page reads the same way: a label, its exact UTC time as a title, ISO for machines.
+    assert ('Signed in <time datetime="2026-11-03T09:05:00+00:00" title="2026-11-03 09:05:00 UTC">'
+            '3 Nov 2026, 09:05 UTC</time>') in page
+    assert re.search(r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00:00 UTC">8 minutes ago</time>', page)
     assert 'aria-label="Sign out Safari on iPhone in Valencia"' in page
     assert 'aria-label="Sign out this device"' in page
 

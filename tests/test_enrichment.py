@@ -19,12 +19,10 @@ from app.services.enrichment import (
     Place,
     bundled_database_path,
     clean_user_agent,
-    device_summary,
-    is_recognised_summary,
     parse_user_agent,
-    place_label,
     recognised_device,
 )
+from app.presenters.devices import device_summary, is_recognised_summary, place_label
 from tests.mmdb import city_record, write_city_db
 
 NOWHERE = Place(None, None, None)

@@ -4,8 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.account.presenters import exact_utc, session_label, session_place, session_title, short_date, time_ago
-from app.models import UserSession
+from app.presenters.sessions import session_label, session_place, session_title
+from app.presenters.times import Moment, exact_utc, minutes_to_wait, short_date, time_ago
+from app.models import EndReason, UserSession
+from app.presenters import end_reasons
+from app.presenters.end_reasons import end_reason_label, ended_session_message
+from app.presenters.plurals import plural
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -68,4 +72,39 @@ def test_time_ago(ago, text):
 def test_dates():
     moment = datetime(2026, 11, 3, 9, 5, tzinfo=timezone.utc)
     assert short_date(moment) == "3 Nov 2026"
-    assert exact_utc(moment) == "2026-11-03 09:05 UTC"
+    assert exact_utc(moment) == "2026-11-03 09:05:00 UTC"
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 sessions"), (1, "1 session"), (2, "2 sessions")])
+def test_plural(count, text):
+    assert plural(count, "session") == text
+    assert plural(count, "person", "people") == text.replace("sessions", "people").replace("session", "person")
+
+
+def test_minutes_to_wait():
+    assert (minutes_to_wait(1), minutes_to_wait(5)) == ("a minute", "5 minutes")
+
+
+def test_one_moment_reads_the_same_everywhere():
+    at = datetime(2026, 11, 3, 9, 5, 7, tzinfo=timezone(timedelta(hours=2)))
+    shown = Moment(at)
+    assert (shown.label, shown.exact, shown.iso) == (
+        "3 Nov 2026, 07:05 UTC", "2026-11-03 07:05:07 UTC", "2026-11-03T07:05:07+00:00")
+    assert shown.ago(at + timedelta(minutes=2)) == "2 minutes ago"
+
+
+@pytest.mark.parametrize(
+    ("reason", "label", "because", "message"),
+    [
+        (EndReason.PASSWORD_CHANGED, "Password changed", " because the password was changed",
+         "This session was signed out because the password was changed."),
+        (EndReason.REVOKED_BY_SUPPORT, "Signed out by support", " by support",
+         "This session was signed out by Doorman support."),
+        (EndReason.SIGNED_OUT, "Signed out", "", "You are signed out. Please sign in again."),
+        ("expired", "Ended", "", "Your session expired. Please sign in again."),
+        (None, "Ended", "", "You are signed out. Please sign in again."),
+    ],
+)
+def test_each_end_reason_has_its_words_in_one_place(reason, label, because, message):
+    assert (end_reason_label(reason), end_reasons.because(reason), ended_session_message(reason)) == (
+        label, because, message)

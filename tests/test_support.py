@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, UserSession
+from app.presenters.activity import event_place
+from app.presenters.devices import seen_in
 from tests.conftest import PASSWORD
 from tests.helpers import (
     CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, events_of, session_row,
@@ -152,7 +154,7 @@ def test_opening_an_account_is_recorded_once_per_visit(app, agent, make_user, cl
 
     views = [e for e in events_of(app, customer.id) if e.event_type == EventType.STAFF_VIEWED_SESSIONS]
     assert [(e.actor_kind, e.actor_id) for e in views] == [(ActorKind.STAFF, staff.id)] * 2
-    assert views[0].details["from"]["place"] == "Madrid, Spain"
+    assert seen_in(views[0].details["from"]).place == "Madrid, Spain"
 
 
 # -- who may record a look ----------------------------------------------------------------
@@ -185,7 +187,7 @@ def test_the_staff_members_own_navigation_records_one_look(app, agent, make_user
     response = desk.get(f"/support/users/{customer.id}", headers=headers_only(desk, headers))
 
     assert response.status_code == 200 and "Active sessions (1)" in response.get_data(as_text=True)
-    assert [(e.actor_id, e.details["from"]["place"]) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
+    assert [(e.actor_id, seen_in(e.details["from"]).place) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
 
 
 @pytest.mark.parametrize("headers", [
@@ -232,7 +234,7 @@ def test_opening_from_the_question_records_one_look_and_shows_the_account(app, a
     desk.post(f"/support/users/{customer.id}/open")  # the same visit
 
     assert "Active sessions (1)" in page and VALENCIA in page
-    assert [(e.actor_id, e.details["from"]["place"]) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
+    assert [(e.actor_id, seen_in(e.details["from"]).place) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
 
 
 def test_within_a_recorded_visit_a_link_from_elsewhere_shows_the_account_and_records_nothing(
@@ -311,7 +313,7 @@ def test_support_signs_out_one_session_with_a_reason(app, agent, make_user, make
     event = [e for e in events_of(app, customer.id) if e.event_type == EventType.SESSION_REVOKED][0]
     assert (event.actor_kind, event.actor_id, event.reason, event.session_id) == (
         ActorKind.STAFF, staff.id, REASON, target.id)
-    assert (event.place, event.details["from"]["place"]) == ("Valencia, Spain", "Madrid, Spain")
+    assert (event_place(event), seen_in(event.details["from"]).place) == ("Valencia, Spain", "Madrid, Spain")
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "ab", "  ab \n", "x" * 501])
@@ -440,9 +442,9 @@ def test_the_audit_page_lists_every_staff_action_and_only_those(app, staff_histo
     rows = audit_rows(page)
     assert len(rows) == 3
     bob, alice = staff_history["bob"], staff_history["alice"]
-    assert rows[0] == ("3 Nov 2026, 10:00 bob@example.com carol@example.com All sessions signed out by support "
+    assert rows[0] == ("3 Nov 2026, 10:00 UTC bob@example.com carol@example.com All sessions signed out by support "
                        f"(bob@example.com): ticket {bob.id} an unknown browser on a local network")
-    assert [row.split(" ")[4:6] for row in rows] == [
+    assert [row.split(" ")[5:7] for row in rows] == [
         ["bob@example.com", "carol@example.com"], ["alice@example.com", "dave@example.com"],
         ["alice@example.com", "carol@example.com"]]
     assert f"ticket {alice.id}" in rows[2]

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.account import bp
 from app.extensions import services
-from app.services.activity import describe_all
+from app.presenters.activity import describe_all
 
 ACTIVITY_DAYS = 90
 ACTIVITY_PER_PAGE = 25

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from app.account import bp
 from app.account.forms import EndSessionForm, SignOutOthersForm
-from app.account.presenters import session_label
+from app.presenters.sessions import signed_out_one, signed_out_others
 from app.auth.cookies import set_session_cookie
 from app.auth.reauth import ask_for_password, recently_authenticated
 from app.auth.routes import end_this_session
@@ -61,7 +61,7 @@ def end_session(session_id: str) -> Response:
     except SessionNotFound:
         raise NotFound(NO_SUCH_SESSION) from None
     db.session.commit()
-    flash(f"Signed out {session_label(ended)}.", "success")
+    flash(signed_out_one(ended), "success")
     return redirect(url_for("account.devices"))
 
 
@@ -85,8 +85,7 @@ def end_other_sessions() -> Response | str:
     sessions.record_authentication(current_user.session_id)
     token = sessions.rotate_token(current_user.session_id)
     db.session.commit()
-    flash(f"Signed out {count} other session{'s' if count != 1 else ''}." if count
-          else "There were no other sessions to sign out.", "success")
+    flash(signed_out_others(count), "success")
     response = redirect(url_for("account.devices"))
     set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
     return response

@@ -7,18 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.auth.cookies import clear_session_cookie
 from app.auth.redirects import current_path
 from app.extensions import db, login_manager, services
+from app.presenters.end_reasons import ended_session_message
 from app.services.sessions import SignedInUser
-
-# Shown on the sign-in page when a cookie no longer opens a session.
-ENDED_SESSION_MESSAGES = {
-    "revoked_by_user": "This session was signed out from another device.",
-    "revoked_by_support": "This session was signed out by Doorman support.",
-    "session_limit": "This session was signed out because the account signed in on too many devices.",
-    "password_changed": "This session was signed out because the password was changed.",
-    "account_disabled": "This account has been disabled.",
-    "expired": "Your session expired. Please sign in again.",
-}
-DEFAULT_ENDED_MESSAGE = "You are signed out. Please sign in again."
 
 
 def load_signed_in_user(req: Request) -> SignedInUser | None:
@@ -58,7 +48,7 @@ def _resolve_before_request() -> None:
     reason = g.get("ended_session_reason")
     signing_in = request.endpoint == "auth.sign_in" and request.method == "POST"
     if reason and not signing_in:
-        flash(ENDED_SESSION_MESSAGES.get(reason, DEFAULT_ENDED_MESSAGE), "info")
+        flash(ended_session_message(reason), "info")
 
 
 def _forget_dead_cookie(response: Response) -> Response:

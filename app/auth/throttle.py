@@ -18,6 +18,7 @@ from flask import flash, render_template, request
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import UnsupportedMediaType
 
+from app.presenters.times import minutes_to_wait
 from app.services.errors import TooManyAttempts
 
 TOO_MANY_ATTEMPTS = "Too many wrong passwords. For your account's safety, please wait {wait} and try again."
@@ -58,6 +59,6 @@ def _refuse(
 ) -> tuple[str, int, dict[str, str]]:
     """The same form again, saying why nothing was checked and how long to wait."""
     minutes = max(1, round(seconds / 60))
-    flash(TOO_MANY_ATTEMPTS.format(wait="a minute" if minutes == 1 else f"{minutes} minutes"), "error")
+    flash(TOO_MANY_ATTEMPTS.format(wait=minutes_to_wait(minutes)), "error")
     page = template(form_class()) if callable(template) else render_template(template, form=form_class())
     return page, 429, {"Retry-After": str(seconds)}

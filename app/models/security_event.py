@@ -1,9 +1,12 @@
 """An append-only record of what happened to an account's security.
 
 Rows are only ever inserted (by ``AuditService``) and, past the retention,
-purged; nothing updates them. Device, place and IP are copied onto the row as
-text when the event happens, because the session they describe may be
-deleted by cleanup, and a later change must never rewrite history.
+purged; nothing updates them. The IP, and the browser, OS, device, country
+and city (as facts under ``details["where"]``), are copied onto the row when
+the event happens, because the session they describe may be deleted by
+cleanup, and a later change must never rewrite history. Presenters word
+them when shown; ``device_summary`` and ``place`` hold the words events
+recorded before facts were kept, and are no longer written.
 """
 
 import uuid

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.clock import Clock
 from app.models import ActorKind, EventType, SecurityEvent
 from app.models.security_event import STAFF_REASON_MAX_LENGTH
-from app.services.enrichment import device_summary, place_label, recognised_device
+from app.services.enrichment import recognised_device
 from app.services.errors import ReasonRequired
 from app.services.paging import Page, paginate
 
@@ -47,11 +47,14 @@ def clean_staff_reason(reason: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Where something happened, as text fixed at that moment."""
+    """Where something happened, as facts fixed at that moment; presenters word them when shown."""
 
     ip_address: str | None = None
+    browser: str | None = None
+    os: str | None = None
     device: str | None = None
-    place: str | None = None
+    country: str | None = None
+    city: str | None = None
 
     @classmethod
     def of(cls, source: Any) -> "Snapshot":
@@ -63,12 +66,7 @@ class Snapshot:
         else:
             def get(name: str) -> Any:
                 return getattr(source, name, None)
-        ip = get("ip_address")
-        return cls(
-            ip_address=ip,
-            device=device_summary(get("browser"), get("os"), get("device"), versions=False),
-            place=place_label(get("country"), get("city"), ip),
-        )
+        return cls(**{name: get(name) for name in _SNAPSHOT_FIELDS})
 
     @classmethod
     def of_unauthenticated(cls, attempt: Mapping[str, Any] | None) -> "Snapshot":
@@ -76,24 +74,46 @@ class Snapshot:
 
         Its User-Agent is whatever the sender typed, and the account holder
         reads this snapshot: only recognised browser and system families (and
-        Apple's device names) are kept, and an unknown device stands for the rest.
+        Apple's device names) are kept; nothing at all stands for an unknown device.
         """
         if not attempt:
             return NOWHERE
-        ip = attempt.get("ip_address")
         device = recognised_device(attempt.get("user_agent"))
-        known = device.browser or device.os or device.device
         return cls(
-            ip_address=ip,
-            device=device_summary(device.browser, device.os, device.device, versions=False) if known else None,
-            place=place_label(attempt.get("country"), attempt.get("city"), ip),
+            ip_address=attempt.get("ip_address"),
+            browser=device.browser,
+            os=device.os,
+            device=device.device,
+            country=attempt.get("country"),
+            city=attempt.get("city"),
         )
 
     def as_details(self) -> dict[str, str | None]:
         return asdict(self)
 
+    def facts(self) -> dict[str, str | None]:
+        """What an event keeps under ``details["where"]``: all but the address, which has its column."""
+        return {name: value for name, value in asdict(self).items() if name != "ip_address"}
+
+
+_SNAPSHOT_FIELDS = ("ip_address", "browser", "os", "device", "country", "city")
+
 
 NOWHERE = Snapshot()
+
+
+def _with_where(details: Mapping[str, Any] | None, where: Snapshot) -> dict[str, Any]:
+    """The event's details, with where it happened as facts under "where" (when anything is known).
+
+    Events recorded before facts were kept hold words instead, in the
+    ``device_summary`` and ``place`` columns; presenters read both.
+    """
+    kept = dict(details or {})
+    # By identity: a snapshot of a row with nothing known is still a place
+    # ("Unknown browser"), where NOWHERE is no place at all.
+    if where is not NOWHERE:
+        kept["where"] = where.facts()
+    return kept
 
 
 class AuditService:
@@ -125,10 +145,8 @@ class AuditService:
             event_type=event_type,
             session_id=session_id,
             ip_address=where.ip_address,
-            device_summary=where.device,
-            place=where.place,
             reason=reason,
-            details=dict(details or {}),
+            details=_with_where(details, where),
             created_at=self._clock.now(),
         )
         self._db.add(event)

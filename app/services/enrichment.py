@@ -32,10 +32,9 @@ import user_agents
 MAX_USER_AGENT_LENGTH = 512  # the column size on the session row
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_TRAILING_VERSION = re.compile(r"\s+\d[\w.]*$")
 
 # ua-parser reports the build flavour of a browser; users know the browser.
-_BROWSER_NAMES = {
+BROWSER_NAMES = {
     "Mobile Safari": "Safari",
     "Mobile Safari UI/WKWebView": "iOS WebView",
     "Chrome Mobile": "Chrome",
@@ -46,7 +45,7 @@ _BROWSER_NAMES = {
     "Edge Mobile": "Edge",
     "Opera Mobile": "Opera",
 }
-_OS_NAMES = {"Mac OS X": "macOS"}
+OS_NAMES = {"Mac OS X": "macOS"}
 
 # Placeholders rather than devices. "Mac" is dropped because iPadOS Safari sends
 # the Mac UA too, and the OS column already says macOS; "K" is the fixed model
@@ -127,8 +126,8 @@ def _parse_clean(user_agent: str) -> DeviceInfo:
     ua = user_agents.parse(user_agent)
     return DeviceInfo(
         device_type=_device_type(ua),
-        browser=_name_version(ua.browser.family, ua.browser.version, 1, _BROWSER_NAMES),
-        os=_name_version(ua.os.family, ua.os.version, 2, _OS_NAMES),
+        browser=_name_version(ua.browser.family, ua.browser.version, 1, BROWSER_NAMES),
+        os=_name_version(ua.os.family, ua.os.version, 2, OS_NAMES),
         device=_device_name(ua.device.family),
     )
 
@@ -149,9 +148,9 @@ def _recognise_clean(user_agent: str) -> DeviceInfo:
     ua = user_agents.parse(user_agent)
     return DeviceInfo(
         device_type=_device_type(ua),
-        browser=_recognised_name_version(ua.browser.family, ua.browser.version, 1, _BROWSER_NAMES,
+        browser=_recognised_name_version(ua.browser.family, ua.browser.version, 1, BROWSER_NAMES,
                                          RECOGNISED_BROWSERS),
-        os=_recognised_name_version(ua.os.family, ua.os.version, 2, _OS_NAMES, RECOGNISED_SYSTEMS),
+        os=_recognised_name_version(ua.os.family, ua.os.version, 2, OS_NAMES, RECOGNISED_SYSTEMS),
         device=ua.device.family if ua.device.family in RECOGNISED_DEVICES else None,
     )
 
@@ -172,37 +171,6 @@ def recognised_device(user_agent: str | None) -> DeviceInfo:
     sender chose. Cached like ``parse_user_agent``.
     """
     return _recognise_clean(clean_user_agent(user_agent))
-
-
-def strip_version(name: str | None) -> str | None:
-    """Drop a trailing version: "Chrome 120" -> "Chrome"; "Windows XP" stays."""
-    return _TRAILING_VERSION.sub("", name) if name else name
-
-
-def device_summary(browser: str | None, os: str | None, device: str | None, *,
-                   versions: bool = True) -> str:
-    if not versions:
-        browser, os = strip_version(browser), strip_version(os)
-    where = device or os  # "on iPhone" says more than "on iOS 17.1"
-    if browser and where:
-        return f"{browser} on {where}"
-    if browser:
-        return browser
-    if where:
-        return f"Unknown browser on {where}"
-    return "Unknown browser"
-
-
-_SHOWN_BROWSERS = frozenset(_BROWSER_NAMES.get(f, f) for f in RECOGNISED_BROWSERS) | {"Unknown browser"}
-_SHOWN_WHERE = frozenset(_OS_NAMES.get(f, f) for f in RECOGNISED_SYSTEMS) | RECOGNISED_DEVICES
-
-
-def is_recognised_summary(summary: str | None) -> bool:
-    """Whether a ``device_summary(..., versions=False)`` is made of recognised names only."""
-    if not summary:
-        return False
-    browser, _, where = summary.partition(" on ")
-    return browser in _SHOWN_BROWSERS and (not where or where in _SHOWN_WHERE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +201,12 @@ def _parse_ip(ip: str | None) -> _IPAddress | None:
 def _is_local(addr: _IPAddress) -> bool:
     return (addr.is_loopback or addr.is_private or addr.is_link_local
             or addr.is_reserved or addr.is_unspecified)
+
+
+def is_local_address(ip: str | None) -> bool:
+    """Whether ``ip`` is a loopback, private, link-local or reserved address: no place to look up."""
+    addr = _parse_ip(ip)
+    return addr is not None and _is_local(addr)
 
 
 def _pick_name(names: Mapping[str, str], languages: Sequence[str]) -> str | None:
@@ -333,14 +307,3 @@ def describe_client(
         "country": place.country,
         "city": place.city,
     }
-
-
-def place_label(country: str | None, city: str | None, ip: str | None) -> str:
-    if city and country:
-        return f"{city}, {country}"
-    if country or city:  # a bare city is rare, but still better than "unknown"
-        return country or city or ""
-    addr = _parse_ip(ip)
-    if addr is not None and _is_local(addr):
-        return "Local network"
-    return "Unknown location"

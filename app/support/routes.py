@@ -12,13 +12,13 @@ from app.errors import http_error
 from app.extensions import db, services
 from app.request_details import sign_in_details
 from app.request_origin import is_same_origin
-from app.services.activity import describe_all
+from app.presenters.activity import describe_all
+from app.presenters.sessions import EndedSessionRow, StaffSessionRow, staff_signed_out_all, staff_signed_out_one
 from app.services.errors import NotAllowed, SessionNotFound, UserNotFound, ViewNotRecorded
 from app.services.permissions import Permission, has_permission
 from app.support import bp
 from app.support.access import staff_required
 from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, OpenAccountForm, UserSearchForm
-from app.support.presenters import EndedSessionRow, StaffSessionRow, session_phrase
 
 
 @bp.errorhandler(NotAllowed)
@@ -118,7 +118,7 @@ def end_session(user_id: int, session_id: uuid.UUID) -> Response:
         flash("That session had already ended, so nothing was changed.", "info")
     else:
         db.session.commit()
-        flash(f"Signed out {session_phrase(ended)}. The reason is on the account's record.", "success")
+        flash(staff_signed_out_one(ended), "success")
     return redirect(url_for("support.user", user_id=user_id))
 
 
@@ -137,7 +137,7 @@ def end_all_sessions(user_id: int) -> Response:
     )
     db.session.commit()
     if count:
-        flash(f"Signed out {count} session{'s' if count != 1 else ''} of {subject.email}.", "success")
+        flash(staff_signed_out_all(count, subject.email), "success")
     else:
         flash(f"{subject.email} had no active sessions, so nothing was changed.", "info")
     return redirect(url_for("support.user", user_id=user_id))

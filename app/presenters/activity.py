@@ -4,64 +4,22 @@ Plain text only: templates escape it like any other value. The account holder
 reads "You signed out Safari on iPhone in Valencia, Spain"; staff read the
 same event as "The user signed out ...", and see which staff member acted
 where the account holder only sees "support".
+
+Events keep where they happened as facts (``details["where"]``, and the
+snapshots under "from" and "sessions"); events recorded before that keep
+words (the ``device_summary`` and ``place`` columns), read as they were.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
-from app.services.enrichment import is_recognised_summary
-
-UNKNOWN_PLACE = "Unknown location"
-LOCAL_NETWORK = "Local network"
-
-# Why the system ended sessions, as the end of a sentence.
-_BECAUSE = {
-    EndReason.PASSWORD_CHANGED: " because the password was changed",
-    EndReason.ACCOUNT_DISABLED: " because the account was disabled",
-    EndReason.SESSION_LIMIT: " because the account was signed in on too many devices",
-    EndReason.REVOKED_BY_SUPPORT: " by support",
-}
-
-
-END_REASON_LABELS = {
-    EndReason.SIGNED_OUT: "Signed out",
-    EndReason.REVOKED_BY_USER: "Signed out from another device",
-    EndReason.REVOKED_BY_SUPPORT: "Signed out by support",
-    EndReason.SESSION_LIMIT: "Too many devices",
-    EndReason.PASSWORD_CHANGED: "Password changed",
-    EndReason.SUPERSEDED: "Replaced by a new sign-in",
-    EndReason.ACCOUNT_DISABLED: "Account disabled",
-}
-
-
-def end_reason_label(reason: str | None) -> str:
-    return END_REASON_LABELS.get(reason or "", "Ended")
-
-
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """A UTC instant as a page shows it: short label, exact title, ISO for ``<time datetime>``."""
-
-    at: datetime
-
-    @property
-    def utc(self) -> datetime:
-        return self.at.astimezone(timezone.utc)
-
-    @property
-    def iso(self) -> str:
-        return self.utc.isoformat()
-
-    @property
-    def exact(self) -> str:
-        return self.utc.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-    @property
-    def label(self) -> str:
-        return f"{self.utc.day} {self.utc:%b %Y}, {self.utc:%H:%M}"
+from app.presenters.devices import Seen, device_phrase, is_recognised_summary, seen_from_facts, seen_from_words, seen_in
+from app.presenters.end_reasons import because
+from app.presenters.plurals import plural
+from app.presenters.times import Moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +33,10 @@ class ActivityEntry:
     failed: bool
     # The User-Agent a failed sign-in sent, as sent: for staff readers only.
     user_agent: str | None = None
+
+    @property
+    def at(self) -> datetime:
+        return self.when.at
 
 
 def describe_all(events: Iterable[SecurityEvent], *, for_staff: bool = False) -> list[ActivityEntry]:
@@ -95,6 +57,24 @@ def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
     )
 
 
+def event_seen(event: SecurityEvent) -> Seen:
+    """Where an event happened, from its facts or, for older events, its stored words."""
+    where = (event.details or {}).get("where")
+    if isinstance(where, Mapping):
+        return seen_from_facts(where, event.ip_address, unknown_device=event.event_type == EventType.SIGN_IN_FAILED)
+    return seen_from_words(event.device_summary, event.place)
+
+
+def event_device(event: SecurityEvent) -> str | None:
+    """"Chrome on macOS": the device an event happened on, or None when nothing is known of it."""
+    return event_seen(event).device
+
+
+def event_place(event: SecurityEvent) -> str | None:
+    """"Madrid, Spain": the place an event happened in, or None when it is unknown or local."""
+    return event_seen(event).place
+
+
 def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
     """The address an entry shows: never, to the account holder, the one a staff member acted from.
 
@@ -112,32 +92,6 @@ def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
     return event.ip_address or (acted_from.get("ip_address") if isinstance(acted_from, Mapping) else None)
 
 
-def place_phrase(place: str | None) -> str:
-    """" in Madrid, Spain", " on a local network", or nothing when the place is unknown."""
-    if not place or place == UNKNOWN_PLACE:
-        return ""
-    if place == LOCAL_NETWORK:
-        return " on a local network"
-    return f" in {place}"
-
-
-def device_phrase(device: str | None) -> str:
-    """A device summary that reads inside a sentence: "an unknown browser on Linux"."""
-    if not device:
-        return "an unknown device"
-    if device.startswith("Unknown browser"):
-        return "an unknown browser" + device[len("Unknown browser"):]
-    return device
-
-
-def where_phrase(device: str | None, place: str | None) -> str:
-    return device_phrase(device) + place_phrase(place)
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -148,7 +102,8 @@ class _Sentences:
         self.for_staff = for_staff
         self.details: dict[str, Any] = event.details or {}
         self.you = "The user" if for_staff else "You"
-        self.where = where_phrase(event.device_summary, event.place)
+        self.seen = event_seen(event)
+        self.where = self.seen.phrase
 
     def tell(self) -> tuple[str, str | None]:
         teller = getattr(self, f"_{self.event.event_type}", None)
@@ -164,13 +119,13 @@ class _Sentences:
 
     @property
     def because(self) -> str:
-        return _BECAUSE.get(self.details.get("end_reason", ""), "")
+        return because(self.details.get("end_reason"))
 
     def _listed_sessions(self) -> str | None:
         listed = self.details.get("sessions") or []
         if not listed:
             return None
-        text = "; ".join(where_phrase(s.get("device"), s.get("place")) for s in listed)
+        text = "; ".join(seen_in(s).phrase for s in listed)
         more = int(self.details.get("count", len(listed))) - len(listed)
         return f"{text}; and {more} more" if more > 0 else text
 
@@ -180,19 +135,13 @@ class _Sentences:
         return f"Signed in from {self.where}", None
 
     def _sign_in_failed(self) -> tuple[str, str | None]:
-        place = self.event.place
-        if not place or place == UNKNOWN_PLACE:
-            origin = "an unknown location"
-        elif place == LOCAL_NETWORK:
-            origin = "a local network"
-        else:
-            origin = place
-        device = self.event.device_summary
-        if not self.for_staff and not is_recognised_summary(device):
+        device = self.seen.device
+        if not self.for_staff and "where" not in self.details and not is_recognised_summary(device):
             # Whoever failed to sign in wrote their User-Agent. Rows recorded
-            # before only recognised names were kept may hold their words.
+            # before only recognised names were kept may hold their words;
+            # facts are recognised names only (Snapshot.of_unauthenticated).
             device = None
-        return f"Failed sign-in attempt from {origin}", device_phrase(device)
+        return f"Failed sign-in attempt from {self.seen.origin}", device_phrase(device)
 
     def _signed_out(self) -> tuple[str, str | None]:
         if self.details.get("end_reason") == EndReason.SUPERSEDED:
@@ -208,7 +157,7 @@ class _Sentences:
         return _capitalised(f"{self.where} was signed out{self.because}"), None
 
     def _session_limit_evicted(self) -> tuple[str, str | None]:
-        return _capitalised(f"{self.where} was signed out{_BECAUSE[EndReason.SESSION_LIMIT]}"), None
+        return _capitalised(f"{self.where} was signed out{because(EndReason.SESSION_LIMIT)}"), None
 
     def _other_sessions_revoked(self) -> tuple[str, str | None]:
         others = plural(int(self.details.get("count", 0)), "other session")
@@ -231,7 +180,7 @@ class _Sentences:
         return sentence, self._listed_sessions()
 
     def _password_changed(self) -> tuple[str, str | None]:
-        return f"{self.you} changed the password", self.where if self.event.device_summary else None
+        return f"{self.you} changed the password", self.where if self.seen.device else None
 
     def _role_changed(self) -> tuple[str, str | None]:
         old, new = self.details.get("from", "?"), self.details.get("to", "?")

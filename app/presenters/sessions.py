@@ -1,0 +1,111 @@
+"""Session rows as pages and messages show them: titles, places, labels, and the support console's rows.
+
+From stored columns only. The console's rows carry only the fields below,
+so no token hash can reach a template.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.models import SecurityEvent, UserSession
+from app.presenters.devices import device_summary, place_label, seen_of_row
+from app.presenters.end_reasons import end_reason_label
+from app.presenters.plurals import plural
+from app.services.sessions import ActiveSession, EndedSession
+
+SessionRow = ActiveSession | UserSession
+
+
+def session_title(row: SessionRow) -> str:
+    """Browser and OS with versions: "Chrome 120 on macOS 10.15"."""
+    return device_summary(row.browser, row.os, None)
+
+
+def session_place(row: SessionRow) -> str:
+    """"Madrid, Spain", "Local network" or "Unknown location"."""
+    return place_label(row.country, row.city, row.ip_address)
+
+
+def session_label(row: SessionRow) -> str:
+    """A short name for one session, for buttons and messages: "Safari on iPhone in Valencia"."""
+    device = device_summary(row.browser, row.os, row.device, versions=False)
+    where = row.city or row.country
+    return f"{device} in {where}" if where else device
+
+
+def session_phrase(row: UserSession) -> str:
+    """"Safari on iPhone in Valencia, Spain": which session, in the words of the activity page."""
+    return seen_of_row(row).phrase
+
+
+def signed_out_one(row: SessionRow) -> str:
+    """The account holder's message after signing out one of their sessions."""
+    return f"Signed out {session_label(row)}."
+
+
+def signed_out_others(count: int) -> str:
+    """The account holder's message after signing out every other session."""
+    return f"Signed out {plural(count, 'other session')}." if count else "There were no other sessions to sign out."
+
+
+def staff_signed_out_one(row: UserSession) -> str:
+    """A staff member's message after signing out one of an account's sessions."""
+    return f"Signed out {session_phrase(row)}. The reason is on the account's record."
+
+
+def staff_signed_out_all(count: int, email: str) -> str:
+    """A staff member's message after signing out all of an account's sessions."""
+    return f"Signed out {plural(count, 'session')} of {email}."
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSessionRow:
+    id: uuid.UUID
+    device_type: str
+    summary: str
+    device_model: str | None
+    place: str
+    ip_address: str | None
+    signed_in: datetime
+    last_active: datetime
+    user_agent: str | None
+
+    @classmethod
+    def of(cls, row: SessionRow) -> "StaffSessionRow":
+        return cls(
+            id=row.id,
+            device_type=row.device_type,
+            summary=session_title(row),
+            device_model=row.device,
+            place=session_place(row),
+            ip_address=row.ip_address,
+            signed_in=row.created_at,
+            last_active=row.last_activity_at,
+            user_agent=row.user_agent,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EndedSessionRow:
+    session: StaffSessionRow
+    ended: datetime | None
+    why: str
+    ended_by: str
+    staff_reason: str | None
+
+    @classmethod
+    def of(cls, ended: EndedSession, staff_event: SecurityEvent | None) -> "EndedSessionRow":
+        row = ended.row
+        if row.revoked_by is not None and row.revoked_by == row.user_id:
+            by = "the account holder"
+        else:
+            # No one recorded: Doorman itself (the session limit), or an account since deleted.
+            by = ended.ended_by_email or "Doorman"
+        return cls(
+            session=StaffSessionRow.of(row),
+            ended=row.revoked_at,
+            why=end_reason_label(row.revoked_reason),
+            ended_by=by,
+            staff_reason=staff_event.reason if staff_event is not None else None,
+        )
