@@ -1,9 +1,8 @@
 """Engine settings that depend on the backend."""
 
-import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -12,9 +11,21 @@ from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 
-# Listeners of ``recorded_statements``: told of every statement sent by a
-# DirectSelect, which SQLAlchemy's own events never see.
-_direct_statement_listeners: list[tuple[Engine, Callable[[str], None]]] = []
+# One list per engine, shared by every DirectSelect built on it. Looked up
+# once, when a DirectSelect is built; the request path only checks whether
+# its list is empty.
+_observers_by_engine: "weakref.WeakKeyDictionary[Engine, list[Callable[[str], None]]]" = weakref.WeakKeyDictionary()
+
+
+def direct_select_observers(engine: Engine) -> list[Callable[[str], None]]:
+    """The callables told the SQL of each statement a DirectSelect sends on this engine.
+
+    SQLAlchemy's own events never see those statements, so whatever counts
+    what an engine sends (the statement recorder of the tests and the
+    benchmarks) appends itself here and removes itself when done. Empty in
+    production.
+    """
+    return _observers_by_engine.setdefault(engine, [])
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,6 +73,7 @@ class DirectSelect:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         self._engine = engine
+        self._observers = direct_select_observers(engine)
         self._driver_error: type[Exception] = dialect.loaded_dbapi.Error
         self._autocommit = dialect.name == "postgresql"
         self._bind_processors = {
@@ -99,9 +111,9 @@ class DirectSelect:
             raise
         finally:
             connection.close()
-        for engine, listener in _direct_statement_listeners:
-            if engine is self._engine:
-                listener(self.sql)
+        if self._observers:
+            for observe in self._observers:
+                observe(self.sql)
         if row is None:
             return None
         return tuple(value if process is None else process(value)
@@ -119,33 +131,3 @@ class DirectSelect:
         if self._autocommit:
             driver_connection.autocommit = False
         return row
-
-
-@contextmanager
-def recorded_statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs, DirectSelects included.
-
-    What the suite and the benchmarks count to keep the session lookup at
-    one statement per request.
-    """
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    def record_direct(statement: str) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    _direct_statement_listeners.append((engine, record_direct))
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-        _direct_statement_listeners.remove((engine, record_direct))
-
-
-def is_write(statement: str) -> bool:
-    return re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE) is not None

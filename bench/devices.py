@@ -18,7 +18,7 @@ from app.extensions import db
 from bench.databases import app_environment, bench_token, insert_sessions, insert_users, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row, percentile, ms, ratio_row
-from app.database import recorded_statements
+from bench.statements import recorded_statements
 
 NAME = "3 devices page"
 SIZES = (1, 10, 100)

@@ -9,7 +9,7 @@ asserts the same on every test run; this prints it next to the timings.
 from datetime import datetime, timezone
 
 from app.clock import FrozenClock
-from app.database import is_write, recorded_statements
+from bench.statements import is_write, recorded_statements
 from app.extensions import db, services
 from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_bench_app

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User, UserSession
 from app.services.errors import InvalidCredentials, ReasonRequired, SessionNotFound
-from app.database import is_write, recorded_statements
+from bench.statements import is_write, recorded_statements
 from tests.helpers import (
     CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, event_types,
     events_of, session_row, signed_in_client,

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from app.database import recorded_statements
+from bench.statements import recorded_statements
 from app.extensions import db
 from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
 from bench.databases import app_environment, scratch_database

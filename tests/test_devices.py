@@ -215,7 +215,7 @@ def test_forwarded_for_is_honoured_behind_one_trusted_proxy(app, make_user):
 
 
 def test_devices_page_is_two_statements_or_fewer(app, client, signed_in, make_session):
-    from app.database import recorded_statements
+    from bench.statements import recorded_statements
 
     for _ in range(3):
         make_session(signed_in)

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from app.database import DirectSelect, recorded_statements
+from app.database import DirectSelect, direct_select_observers
+from bench.statements import recorded_statements
 from app.extensions import db
 from app.models import User, UserSession
 from app.services.sessions import _RESOLVE, hash_token
@@ -132,6 +133,22 @@ def test_recorded_statements_sees_direct_selects_of_its_own_app_only(app, sessio
     assert statements == [lookup.sql]
     with other.app_context():
         db.engine.dispose()
+
+
+def test_a_direct_select_built_while_recording_is_seen_and_the_recorder_leaves_nothing_behind(app, session_row):
+    """The request path builds its lookup on first use, possibly inside a recording; afterwards it reports to no one."""
+    _, token = session_row
+    with recorded_statements(app) as statements:
+        with app.app_context():
+            lookup = DirectSelect(db.engine, _RESOLVE)
+        lookup.first(token_hash=hash_token(token), now=LATER)
+        with recorded_statements(app) as nested:
+            lookup.first(token_hash=hash_token(token), now=LATER)
+
+    assert statements == [lookup.sql, lookup.sql]
+    assert nested == [lookup.sql]
+    with app.app_context():
+        assert direct_select_observers(db.engine) == []
 
 
 @pytest.fixture
