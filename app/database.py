@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, Select, event
+from sqlalchemy import Connection, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
@@ -68,7 +68,10 @@ class DirectSelect:
     pool. The driver prepares it after a few uses (psycopg's default).
     """
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+    def __init__(self, bind: Engine | Connection, statement: Select) -> None:
+        # A Connection's engine: the statement always runs on a pooled
+        # connection of its own, never inside someone's transaction.
+        engine = bind.engine
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)

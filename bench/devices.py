@@ -8,7 +8,7 @@ three alike.
 
 import gc
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
@@ -17,7 +17,7 @@ from app.config import database_uri
 from app.extensions import db
 from bench.databases import app_environment, bench_token, insert_sessions, insert_users, scratch_database
 from bench.doorman_wsgi import create_bench_app
-from bench.report import Row, percentile, ms, ratio_row
+from bench.report import Row, ms, percentile, ratio_row
 from bench.statements import recorded_statements
 
 NAME = "3 devices page"
@@ -71,7 +71,7 @@ def run(backend: str, *, sizes: tuple[int, ...] = SIZES, requests: int = 200) ->
 def _accounts_with_sessions(url: str, sizes: tuple[int, ...]) -> dict[int, str]:
     """One account per size with that many active sessions; the token of one of each."""
     engine = create_engine(database_uri(url))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tokens = {}
     try:
         with engine.begin() as conn:

@@ -11,13 +11,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.demo import DEMO_PASSWORD, load_demo_data
 from app.extensions import db
-from flask_migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

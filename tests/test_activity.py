@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,10 +12,16 @@ from app.services.activity import describe, device_phrase, place_phrase
 from app.services.audit import Snapshot
 from app.services.errors import InvalidCredentials
 from tests.helpers import (
-    CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, client_details, signed_in_client,
+    CHROME_MAC,
+    LAGOS,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    client_details,
+    signed_in_client,
 )
 
-AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC)
 
 
 def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None, details=None,

@@ -11,8 +11,17 @@ from app.models import ActorKind, EndReason, EventType, SecurityEvent, User, Use
 from app.services.errors import InvalidCredentials, ReasonRequired, SessionNotFound
 from bench.statements import is_write, recorded_statements
 from tests.helpers import (
-    CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, event_types,
-    events_of, session_row, signed_in_client,
+    CHROME_MAC,
+    LAGOS,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    active_sessions,
+    client_details,
+    event_types,
+    events_of,
+    session_row,
+    signed_in_client,
 )
 
 

@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import UserSession
 from tests.conftest import PASSWORD
-
 from tests.helpers import CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA  # places in the bundled GeoLite2 file
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"

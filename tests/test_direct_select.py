@@ -5,19 +5,19 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.database import DirectSelect, direct_select_observers
-from bench.statements import recorded_statements
 from app.extensions import db
 from app.models import User, UserSession
 from app.services.sessions import _RESOLVE, hash_token
+from bench.statements import recorded_statements
 
-LATER = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -221,3 +221,13 @@ def test_the_database_sees_one_statement_and_one_round_trip_per_authenticated_re
         assert messages.count("Execute") == 1, seen
         assert messages.count("Sync") == 1, seen  # one round trip
         assert "Query" not in messages, seen  # no BEGIN, no ROLLBACK
+
+
+def test_a_direct_select_built_from_a_connection_runs_on_a_pooled_connection_of_its_own(app, session_row):
+    """What a Session's bind may be: the lookup takes the connection's engine and leaves its transaction alone."""
+    row, token = session_row
+    with app.app_context(), db.engine.connect() as connection:
+        lookup = DirectSelect(connection, _RESOLVE)
+        found = lookup.first(token_hash=hash_token(token), now=LATER)
+        assert not connection.in_transaction()
+    assert found is not None and found[0] == row.id

@@ -1,13 +1,13 @@
 """How sessions read on the page."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.account.presenters import exact_utc, session_label, session_place, session_title, short_date, time_ago
 from app.models import UserSession
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def session(**columns):
@@ -66,6 +66,6 @@ def test_time_ago(ago, text):
 
 
 def test_dates():
-    moment = datetime(2026, 11, 3, 9, 5, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 3, 9, 5, tzinfo=UTC)
     assert short_date(moment) == "3 Nov 2026"
     assert exact_utc(moment) == "2026-11-03 09:05 UTC"

@@ -9,7 +9,14 @@ from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, UserSession
 from tests.conftest import PASSWORD
 from tests.helpers import (
-    CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, events_of, session_row,
+    CHROME_MAC,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    active_sessions,
+    client_details,
+    events_of,
+    session_row,
     signed_in_client,
 )
 

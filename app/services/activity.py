@@ -8,7 +8,7 @@ where the account holder only sees "support".
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
@@ -49,7 +49,7 @@ class Moment:
 
     @property
     def utc(self) -> datetime:
-        return self.at.astimezone(timezone.utc)
+        return self.at.astimezone(UTC)
 
     @property
     def iso(self) -> str:

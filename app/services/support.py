@@ -19,7 +19,7 @@ from app.services.audit import AuditService
 from app.services.errors import UserNotFound, ViewNotRecorded
 from app.services.paging import Page, paginate
 from app.services.permissions import Permission, ensure_can_act_on, ensure_permission
-from app.services.sessions import EndedSession, SessionService
+from app.services.sessions import ActiveSession, EndedSession, SessionService
 from app.services.users import normalize_email
 
 SEARCH_PER_PAGE = 20
@@ -43,7 +43,7 @@ def escape_like(text: str, escape: str = "\\") -> str:
 @dataclass(frozen=True, slots=True)
 class AccountOverview:
     user: User
-    active_sessions: list[UserSession]
+    active_sessions: list[ActiveSession]
     ended_sessions: list[EndedSession]
     # The staff event behind each session staff ended: who did it and why.
     staff_revocations: dict[uuid.UUID, SecurityEvent]

@@ -153,7 +153,7 @@ def audit() -> tuple[str, int]:
     if not form.validate():
         return render_template("support/audit.html", form=form, page=None, rows=[]), 400
     page = service.staff_actions(current_user, staff_id=form.staff.data, subject_id=form.subject.data, page=_page())
-    rows = list(zip(page.items, describe_all(page.items, for_staff=True)))
+    rows = list(zip(page.items, describe_all(page.items, for_staff=True), strict=True))
     return render_template("support/audit.html", form=form, page=page, rows=rows), 200
 
 
