@@ -120,7 +120,7 @@ class DirectSelect:
         if row is None:
             return None
         return tuple(value if process is None else process(value)
-                     for process, value in zip(self._result_processors, row))
+                     for process, value in zip(self._result_processors, row, strict=False))
 
     def _fetch_one(self, driver_connection: Any, params: Any) -> Any:
         if self._autocommit:

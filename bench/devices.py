@@ -77,7 +77,7 @@ def _accounts_with_sessions(url: str, sizes: tuple[int, ...]) -> dict[int, str]:
         with engine.begin() as conn:
             user_ids = insert_users(conn, len(sizes))
             first = 1
-            for size, user_id in zip(sizes, user_ids):
+            for size, user_id in zip(sizes, user_ids, strict=False):
                 insert_sessions(conn, first=first, count=size, user_ids=[user_id], expired=False, now=now)
                 tokens[size] = bench_token(first)
                 first += size

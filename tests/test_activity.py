@@ -58,7 +58,8 @@ def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, rea
          "Safari on iPhone in Valencia, Spain was signed out because the password was changed"),
         (event(EventType.SESSION_LIMIT_EVICTED, actor_kind=ActorKind.SYSTEM, device="Unknown browser on Linux",
                place="Local network"),
-         "An unknown browser on Linux on a local network was signed out because the account was signed in on too many devices"),
+         "An unknown browser on Linux on a local network was signed out"
+         " because the account was signed in on too many devices"),
         (event(EventType.OTHER_SESSIONS_REVOKED, details={"count": 2, "sessions": []}),
          "You signed out 2 other sessions"),
         (event(EventType.OTHER_SESSIONS_REVOKED, actor_kind=ActorKind.SYSTEM,
@@ -173,7 +174,9 @@ def test_only_the_last_90_days_and_only_this_account(app, make_user, make_sessio
     make_session(user, **client_details(app, SAFARI_IPHONE, VALENCIA))
     make_session(other, **client_details(app, SAFARI_IPHONE, LAGOS))
     clock.advance(days=90, seconds=1)
-    browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID})
+    browser = signed_in_client(
+        app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID}
+    )
 
     page = browser.get("/activity").get_data(as_text=True)
 

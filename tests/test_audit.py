@@ -119,7 +119,9 @@ def test_the_session_limit_records_each_session_it_ends(app, make_user, make_ses
 
 def test_signing_out_records_signed_out(app, make_user):
     user = make_user()
-    browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID})
+    browser = signed_in_client(
+        app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID}
+    )
 
     browser.post("/sign-out")
 
@@ -213,7 +215,9 @@ def test_end_others_records_one_event_listing_the_sessions(app, app_context, ses
 
     assert count == 2
     event = events_of(app, user.id)[-1]
-    assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, user.id)
+    assert (event.event_type, event.actor_kind, event.actor_id) == (
+        EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, user.id
+    )
     assert event.details["count"] == 2
     assert {uuid.UUID(s["session_id"]) for s in event.details["sessions"]} == ended
     assert {s["place"] for s in event.details["sessions"]} == {"Valencia, Spain"}
@@ -459,6 +463,8 @@ def test_demo_data_has_a_realistic_past_recorded_through_the_services(app, servi
     assert (revoked.actor_kind, revoked.actor_id) == (ActorKind.STAFF, support.id)
     assert "ticket 4411" in revoked.reason
     ended = session_row(app, revoked.session_id)
-    assert (ended.is_active, ended.revoked_reason, ended.revoked_by) == (False, EndReason.REVOKED_BY_SUPPORT, support.id)
+    assert (ended.is_active, ended.revoked_reason, ended.revoked_by) == (
+        False, EndReason.REVOKED_BY_SUPPORT, support.id
+    )
     assert sum(e.event_type == EventType.SIGNED_IN for e in events) == 4  # three devices and the intruder
     assert all(e.created_at <= services.clock.now() for e in events)

@@ -55,7 +55,9 @@ def test_page_lists_sessions_with_device_place_and_times(laptop_and_phone, clock
     assert "Madrid, Spain" in page and "Valencia, Spain" in page
     assert "147.96.1.1" in page and "147.156.1.1" in page
     assert "Signed in 3 Nov 2026" in page
-    assert re.search(r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00 UTC">8 minutes ago</time>', page)
+    assert re.search(
+        r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00 UTC">8 minutes ago</time>', page
+    )
     assert 'aria-label="Sign out Safari on iPhone in Valencia"' in page
     assert 'aria-label="Sign out this device"' in page
 

@@ -21,7 +21,8 @@ def session(**columns):
          "Chrome 120 on macOS 10.15", "Chrome on macOS in Madrid"),
         ({"browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "city": "Valencia", "country": "Spain"},
          "Safari 17 on iOS 17.1", "Safari on iPhone in Valencia"),
-        ({"browser": "Firefox 121", "os": "Linux", "country": "Germany"}, "Firefox 121 on Linux", "Firefox on Linux in Germany"),
+        ({"browser": "Firefox 121", "os": "Linux", "country": "Germany"},
+         "Firefox 121 on Linux", "Firefox on Linux in Germany"),
         ({}, "Unknown browser", "Unknown browser"),
     ],
 )

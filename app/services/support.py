@@ -157,7 +157,9 @@ class SupportService:
         self, staff: StaffMember, *, staff_id: int | None, subject_id: int | None, page: int
     ) -> Page[SecurityEvent]:
         ensure_permission(staff, Permission.VIEW_STAFF_AUDIT)
-        return self._audit.staff_actions(staff_id=staff_id, subject_id=subject_id, page=page, per_page=ACTIVITY_PER_PAGE)
+        return self._audit.staff_actions(
+            staff_id=staff_id, subject_id=subject_id, page=page, per_page=ACTIVITY_PER_PAGE
+        )
 
     def account_for(self, staff: StaffMember, user_id: int, permission: str) -> User:
         """The account, if ``staff`` has ``permission`` and may act on it (NotAllowed, UserNotFound)."""

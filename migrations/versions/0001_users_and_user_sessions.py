@@ -1,7 +1,7 @@
 """Users and the sessions table.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 10:59:41.421728
 
 """
