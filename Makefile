@@ -27,10 +27,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Lint and import order, types, then the suite on SQLite under coverage with a floor.
+# Lint and import order, types, then the suite on SQLite under coverage with a floor
+# a little under what it measures (96% of the lines of app/ on SQLite).
 # SQLite only, whatever TEST_DATABASE_URL says: `make test` runs both backends, and
 # the PostgreSQL half adds time here without adding lines of app/ it reaches.
-COVERAGE_FLOOR ?= 96
+COVERAGE_FLOOR ?= 95
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
