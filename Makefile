@@ -28,10 +28,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint and import order, types, then the suite on SQLite under coverage with a floor
-# a little under what it measures (96% of the lines of app/ on SQLite).
+# a little under what it measures (98% of the lines of app/ on SQLite).
 # SQLite only, whatever TEST_DATABASE_URL says: `make test` runs both backends, and
 # the PostgreSQL half would add minutes here for its few PostgreSQL-only lines.
-COVERAGE_FLOOR ?= 95
+COVERAGE_FLOOR ?= 97
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
