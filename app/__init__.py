@@ -1,7 +1,7 @@
 """Doorman: see where your account is signed in, and sign out any of it."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -112,10 +112,11 @@ def register_presenters(app: Flask) -> None:
     from app.presenters.sessions import session_label, session_place, session_title
     from app.presenters.times import moment
 
-    for name, presenter in {
+    presenters: dict[str, Callable[..., Any]] = {
         "moment": moment, "plural": plural,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
-    }.items():
+    }
+    for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)
 
 

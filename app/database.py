@@ -1,20 +1,31 @@
 """Engine settings that depend on the backend."""
 
-import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, Select, event
+from sqlalchemy import Connection, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 
-# Listeners of ``recorded_statements``: told of every statement sent by a
-# DirectSelect, which SQLAlchemy's own events never see.
-_direct_statement_listeners: list[tuple[Engine, Callable[[str], None]]] = []
+# One list per engine, shared by every DirectSelect built on it. Looked up
+# once, when a DirectSelect is built; the request path only checks whether
+# its list is empty.
+_observers_by_engine: "weakref.WeakKeyDictionary[Engine, list[Callable[[str], None]]]" = weakref.WeakKeyDictionary()
+
+
+def direct_select_observers(engine: Engine) -> list[Callable[[str], None]]:
+    """The callables told the SQL of each statement a DirectSelect sends on this engine.
+
+    SQLAlchemy's own events never see those statements, so whatever counts
+    what an engine sends (the statement recorder of the tests and the
+    benchmarks) appends itself here and removes itself when done. Empty in
+    production.
+    """
+    return _observers_by_engine.setdefault(engine, [])
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -57,11 +68,15 @@ class DirectSelect:
     pool. The driver prepares it after a few uses (psycopg's default).
     """
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+    def __init__(self, bind: Engine | Connection, statement: Select) -> None:
+        # A Connection's engine: the statement always runs on a pooled
+        # connection of its own, never inside someone's transaction.
+        engine = bind.engine
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         self._engine = engine
+        self._observers = direct_select_observers(engine)
         self._driver_error: type[Exception] = dialect.loaded_dbapi.Error
         self._autocommit = dialect.name == "postgresql"
         self._bind_processors = {
@@ -99,13 +114,13 @@ class DirectSelect:
             raise
         finally:
             connection.close()
-        for engine, listener in _direct_statement_listeners:
-            if engine is self._engine:
-                listener(self.sql)
+        if self._observers:
+            for observe in self._observers:
+                observe(self.sql)
         if row is None:
             return None
         return tuple(value if process is None else process(value)
-                     for process, value in zip(self._result_processors, row))
+                     for process, value in zip(self._result_processors, row, strict=False))
 
     def _fetch_one(self, driver_connection: Any, params: Any) -> Any:
         if self._autocommit:
@@ -119,33 +134,3 @@ class DirectSelect:
         if self._autocommit:
             driver_connection.autocommit = False
         return row
-
-
-@contextmanager
-def recorded_statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine sends while the block runs, DirectSelects included.
-
-    What the suite and the benchmarks count to keep the session lookup at
-    one statement per request.
-    """
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    def record_direct(statement: str) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    _direct_statement_listeners.append((engine, record_direct))
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-        _direct_statement_listeners.remove((engine, record_direct))
-
-
-def is_write(statement: str) -> bool:
-    return re.match(r"\s*(INSERT|UPDATE|DELETE)\b", statement, re.IGNORECASE) is not None

@@ -21,6 +21,7 @@ from bench import cleanup, devices, enrichment, request_cost, request_path, tabl
 from bench.databases import backends, postgresql_url
 from bench.report import Row, progress, render
 
+
 def benchmarks(quick: bool) -> dict[str, Callable[[str], list[Row]]]:
     """Each benchmark by number, as a function of the backend, at full or quick size."""
     return {

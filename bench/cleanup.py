@@ -14,7 +14,7 @@ import random
 import statistics
 import time
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
@@ -24,7 +24,7 @@ from app.extensions import db, services
 from app.models import User, UserSession
 from app.services.credentials import VerifiedCredentials
 from bench.databases import Database, bench_app, checkpoint, insert_sessions, loading_sessions, scratch_database
-from bench.report import Row, percentile, progress, ms, ratio_row
+from bench.report import Row, ms, percentile, progress, ratio_row
 
 NAME = "5 cleanup"
 SIZES = (1_000_000, 2_000_000)
@@ -101,7 +101,7 @@ def _combine(runs: list[dict[str, float]]) -> dict[str, float]:
 def _load(database: Database, size: int) -> list[int]:
     """``size`` expired sessions and a tenth as many live ones; returns the account ids."""
     progress(f"cleanup: loading {size:,} expired sessions into {database.backend}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with loading_sessions(database, max(1, size // SESSIONS_PER_USER)) as (conn, user_ids):
         insert_sessions(conn, first=1, count=size, user_ids=user_ids, expired=True, now=now)
         insert_sessions(conn, first=size + 1, count=max(1, size // 10), user_ids=user_ids, expired=False, now=now)
@@ -224,7 +224,7 @@ def _check_only_live_rows_left(database: Database, size: int) -> None:
     engine = create_engine(database_uri(database.url))
     try:
         with engine.connect() as conn:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             expired = conn.scalar(select(func.count()).select_from(UserSession).where(UserSession.expires_at <= now))
             live = conn.scalar(select(func.count()).select_from(UserSession).where(UserSession.expires_at > now))
     finally:

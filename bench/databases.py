@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -125,12 +125,12 @@ _TOKEN_SQL = "md5('doorman-bench-' || i) || left(md5('doorman-bench-' || i || '-
 
 def sqlite_time(moment: datetime) -> str:
     """A datetime as SQLAlchemy stores it in SQLite: naive UTC text, compared as text."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def insert_users(conn: Connection, count: int) -> list[int]:
     """``count`` plain accounts that cannot sign in with a password; returns their ids."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if conn.dialect.name == "postgresql":
         conn.execute(
             text(

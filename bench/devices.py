@@ -8,7 +8,7 @@ three alike.
 
 import gc
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
@@ -17,8 +17,8 @@ from app.config import database_uri
 from app.extensions import db
 from bench.databases import app_environment, bench_token, insert_sessions, insert_users, scratch_database
 from bench.doorman_wsgi import create_bench_app
-from bench.report import Row, percentile, ms, ratio_row
-from app.database import recorded_statements
+from bench.report import Row, ms, percentile, ratio_row
+from bench.statements import recorded_statements
 
 NAME = "3 devices page"
 SIZES = (1, 10, 100)
@@ -71,13 +71,13 @@ def run(backend: str, *, sizes: tuple[int, ...] = SIZES, requests: int = 200) ->
 def _accounts_with_sessions(url: str, sizes: tuple[int, ...]) -> dict[int, str]:
     """One account per size with that many active sessions; the token of one of each."""
     engine = create_engine(database_uri(url))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     tokens = {}
     try:
         with engine.begin() as conn:
             user_ids = insert_users(conn, len(sizes))
             first = 1
-            for size, user_id in zip(sizes, user_ids):
+            for size, user_id in zip(sizes, user_ids, strict=False):
                 insert_sessions(conn, first=first, count=size, user_ids=[user_id], expired=False, now=now)
                 tokens[size] = bench_token(first)
                 first += size

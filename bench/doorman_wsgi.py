@@ -12,7 +12,7 @@ a database round trip as such, and the lookup itself.
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -62,7 +62,7 @@ def create_reference_app(lookup: str) -> Flask:
     if signed_in is None:
         raise RuntimeError("BENCH_TOKEN does not open a session")
     # Active in the far future: touch_if_due never finds it due.
-    signed_in = signed_in._replace(last_activity_at=datetime.max.replace(tzinfo=timezone.utc))
+    signed_in = signed_in._replace(last_activity_at=datetime.max.replace(tzinfo=UTC))
 
     def resolve(token: str) -> Any:
         if lookup == "select_one":

@@ -75,7 +75,7 @@ def render(rows: list[Row]) -> str:
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), rule, *(line(b) for b in body)])

@@ -6,15 +6,15 @@ stateless baseline sends none, having no database. tests/test_request_cost.py
 asserts the same on every test run; this prints it next to the timings.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.clock import FrozenClock
-from app.database import is_write, recorded_statements
 from app.extensions import db, services
 from app.services.credentials import VerifiedCredentials
 from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_bench_app
 from bench.report import Row
+from bench.statements import is_write, recorded_statements
 
 NAME = "2 per-request work"
 TOUCH_INTERVAL = 60
@@ -22,7 +22,7 @@ TOUCH_INTERVAL = 60
 
 def run(backend: str, *, requests: int = 20) -> list[Row]:
     # The benchmark decides what time it is, so the touch interval can be stepped over.
-    clock = FrozenClock(datetime.now(timezone.utc))
+    clock = FrozenClock(datetime.now(UTC))
     with scratch_database(backend, "request_cost") as database:
         environ = app_environment(database.url, SESSION_TOUCH_INTERVAL=str(TOUCH_INTERVAL))
         app = create_bench_app(environ=environ, clock=clock)

@@ -78,7 +78,7 @@ def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int
                      for lookup in REFERENCE_LOOKUPS}
         env = {**doorman_env, "BENCH_TOKEN": doorman_cookie.partition("=")[2]}
         with gunicorn(*((spec, env) for spec in apps.values()), workers=workers) as urls:
-            base_urls = dict(zip(apps, urls))
+            base_urls = dict(zip(apps, urls, strict=False))
             cookie = baseline_cookie(base_urls["b"])
             targets = {which: (url + PAGE, {"Cookie": cookie if which == "b" else doorman_cookie})
                        for which, url in base_urls.items()}
@@ -98,7 +98,8 @@ def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int
                 _check(url, headers, email)  # still signed in: the numbers were of the real page
 
     def ratio(which: str) -> float:
-        return median(x.per_second / y.per_second for x, y in zip(loads[which], loads["b"]) if y.per_second)
+        pairs = zip(loads[which], loads["b"], strict=False)
+        return median(x.per_second / y.per_second for x, y in pairs if y.per_second)
 
     rows = [
         _load_row(backend, "a: Doorman database sessions", loads["a"]),

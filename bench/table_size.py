@@ -19,7 +19,7 @@ The tables are dropped at the end.
 import random
 import time
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import create_engine, text
@@ -87,7 +87,7 @@ def _load(database: Database, size: int) -> tuple[float, str]:
     """``size`` active sessions, five per account; returns (seconds taken, size on disk)."""
     progress(f"table size: loading {size:,} sessions into {database.backend}")
     start = time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with loading_sessions(database, max(1, size // SESSIONS_PER_USER)) as (conn, user_ids):
         for first in range(1, size + 1, CHUNK):
             insert_sessions(conn, first=first, count=min(CHUNK, size - first + 1),

@@ -11,13 +11,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.demo import DEMO_PASSWORD, load_demo_data
 from app.extensions import db
-from flask_migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,7 +51,8 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                for name, width, height, ua in (("devices-desktop", 1280, 900, WINDOWS_UA), ("devices-phone", 375, 812, IPHONE_UA)):
+                shots = (("devices-desktop", 1280, 900, WINDOWS_UA), ("devices-phone", 375, 812, IPHONE_UA))
+                for name, width, height, ua in shots:
                     with app.app_context():  # each screenshot starts from the demo's own sessions
                         list(load_demo_data())
                     context = browser.new_context(viewport={"width": width, "height": height}, user_agent=ua,

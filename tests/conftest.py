@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from app.services.container import Services
 from app.services.credentials import VerifiedCredentials
 
 PASSWORD = "a long enough password"
-START = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 # The rate-limit tests' Redis: a database number of their own, so that nothing else's keys are touched.
 REDIS_URL = "redis://127.0.0.1:6379/12"

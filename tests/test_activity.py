@@ -2,21 +2,27 @@
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from app.extensions import db, services
+from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
 from app.presenters.activity import describe
 from app.presenters.devices import device_phrase, place_phrase
 from app.services.errors import InvalidCredentials
 from tests.helpers import (
+    CHROME_MAC,
+    LAGOS,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    client_details,
     record_worded_event,
-    CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, client_details, signed_in_client,
+    signed_in_client,
 )
 
-AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC)
 
 
 def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None, details=None,
@@ -53,7 +59,8 @@ def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, rea
          "Safari on iPhone in Valencia, Spain was signed out because the password was changed"),
         (event(EventType.SESSION_LIMIT_EVICTED, actor_kind=ActorKind.SYSTEM, device="Unknown browser on Linux",
                place="Local network"),
-         "An unknown browser on Linux on a local network was signed out because the account was signed in on too many devices"),
+         "An unknown browser on Linux on a local network was signed out"
+         " because the account was signed in on too many devices"),
         (event(EventType.OTHER_SESSIONS_REVOKED, details={"count": 2, "sessions": []}),
          "You signed out 2 other sessions"),
         (event(EventType.OTHER_SESSIONS_REVOKED, actor_kind=ActorKind.SYSTEM,
@@ -159,7 +166,8 @@ def test_the_page_tells_what_happened_newest_first(app, make_user, make_session,
         "Signed in from Safari on iPhone in Valencia, Spain",
     ]
     assert '<span class="badge badge--support">Support</span>' in page
-    assert '<time datetime="2026-11-03T12:00:00+00:00" title="2026-11-03 12:00:00 UTC">3 Nov 2026, 12:00 UTC</time>' in page
+    assert ('<time datetime="2026-11-03T12:00:00+00:00" title="2026-11-03 12:00:00 UTC">'
+            '3 Nov 2026, 12:00 UTC</time>') in page
     assert '<time datetime="2026-11-03T09:00:00+00:00" title="2026-11-03 09:00:00 UTC">' in page
 
 
@@ -168,7 +176,9 @@ def test_only_the_last_90_days_and_only_this_account(app, make_user, make_sessio
     make_session(user, **client_details(app, SAFARI_IPHONE, VALENCIA))
     make_session(other, **client_details(app, SAFARI_IPHONE, LAGOS))
     clock.advance(days=90, seconds=1)
-    browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID})
+    browser = signed_in_client(
+        app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID}
+    )
 
     page = browser.get("/activity").get_data(as_text=True)
 
@@ -394,7 +404,9 @@ def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app
 
 # -- facts kept by the services, worded here -------------------------------------------------------
 
-IPHONE_IN_VALENCIA = {"browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "country": "Spain", "city": "Valencia"}
+IPHONE_IN_VALENCIA = {
+    "browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "country": "Spain", "city": "Valencia",
+}
 NOTHING_KNOWN = {"browser": None, "os": None, "device": None, "country": None, "city": None}
 
 
@@ -405,7 +417,8 @@ NOTHING_KNOWN = {"browser": None, "os": None, "device": None, "country": None, "
          "Signed in from Safari on iPhone in Valencia, Spain", None),
         (event(EventType.SIGNED_IN, ip="192.168.1.20", details={"where": {**NOTHING_KNOWN, "os": "Linux 6"}}),
          "Signed in from an unknown browser on Linux on a local network", None),
-        (event(EventType.SIGNED_IN, ip="8.8.4.4", details={"where": NOTHING_KNOWN}), "Signed in from an unknown browser", None),
+        (event(EventType.SIGNED_IN, ip="8.8.4.4", details={"where": NOTHING_KNOWN}),
+         "Signed in from an unknown browser", None),
         (event(EventType.SIGN_IN_FAILED, ip="8.8.4.4", details={"where": NOTHING_KNOWN}),
          "Failed sign-in attempt from an unknown location", "an unknown device"),
         (event(EventType.SIGN_IN_FAILED, ip="10.0.0.7", details={"where": {**NOTHING_KNOWN, "browser": "Chrome 120"}}),

@@ -11,11 +11,20 @@ from app.models import ActorKind, EndReason, EventType, SecurityEvent, User, Use
 from app.presenters.activity import event_device, event_place
 from app.presenters.devices import seen_in
 from app.services.errors import InvalidCredentials, ReasonRequired, SessionNotFound
-from app.database import is_write, recorded_statements
+from bench.statements import is_write, recorded_statements
 from tests.helpers import (
+    CHROME_MAC,
+    LAGOS,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    active_sessions,
+    client_details,
+    event_types,
+    events_of,
+    session_row,
+    signed_in_client,
     snapshot_words,
-    CHROME_MAC, LAGOS, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, event_types,
-    events_of, session_row, signed_in_client,
 )
 
 
@@ -123,7 +132,9 @@ def test_the_session_limit_records_each_session_it_ends(app, make_user, make_ses
 
 def test_signing_out_records_signed_out(app, make_user):
     user = make_user()
-    browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID})
+    browser = signed_in_client(
+        app, user.email, headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": MADRID}
+    )
 
     browser.post("/sign-out")
 
@@ -161,7 +172,9 @@ def test_ending_a_session_records_who_ended_it(app, app_context, sessions, make_
     event = events_of(app, owner.id)[-1]
     assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.SESSION_REVOKED, expected_kind, ended_by)
     assert (event.session_id, event.reason) == (row.id, staff_reason)
-    assert (event_device(event), event_place(event), event.ip_address) == ("Safari on iPhone", "Valencia, Spain", VALENCIA)
+    assert (event_device(event), event_place(event), event.ip_address) == (
+        "Safari on iPhone", "Valencia, Spain", VALENCIA
+    )
     assert event.details["end_reason"] == reason
 
 
@@ -175,7 +188,9 @@ def test_the_acting_requests_device_is_kept_apart_from_the_ended_sessions(app, a
 
     event = events_of(app, owner.id)[-1]
     assert event_place(event) == "Valencia, Spain"  # the session that ended
-    assert snapshot_words(event.details["from"]) == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
+    assert snapshot_words(event.details["from"]) == {
+        "ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"
+    }
 
 
 @pytest.mark.parametrize("staff_reason", [None, "", "   ", "ab", "  ab  ", "x" * 501])
@@ -217,7 +232,9 @@ def test_end_others_records_one_event_listing_the_sessions(app, app_context, ses
 
     assert count == 2
     event = events_of(app, user.id)[-1]
-    assert (event.event_type, event.actor_kind, event.actor_id) == (EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, user.id)
+    assert (event.event_type, event.actor_kind, event.actor_id) == (
+        EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, user.id
+    )
     assert event.details["count"] == 2
     assert {uuid.UUID(s["session_id"]) for s in event.details["sessions"]} == ended
     assert {seen_in(s).place for s in event.details["sessions"]} == {"Valencia, Spain"}
@@ -245,7 +262,9 @@ def test_end_all_records_one_event_and_nothing_when_nothing_ended(app, app_conte
     # Where the staff member acted from is kept apart from the event's own place,
     # which the account holder reads.
     assert (event.ip_address, event_device(event), event_place(event)) == (None, None, None)
-    assert snapshot_words(event.details["from"]) == {"ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"}
+    assert snapshot_words(event.details["from"]) == {
+        "ip_address": MADRID, "device": "Chrome on macOS", "place": "Madrid, Spain"
+    }
 
 
 def test_an_unknown_session_records_nothing(app, app_context, sessions, make_user, make_session):
@@ -463,6 +482,8 @@ def test_demo_data_has_a_realistic_past_recorded_through_the_services(app, servi
     assert (revoked.actor_kind, revoked.actor_id) == (ActorKind.STAFF, support.id)
     assert "ticket 4411" in revoked.reason
     ended = session_row(app, revoked.session_id)
-    assert (ended.is_active, ended.revoked_reason, ended.revoked_by) == (False, EndReason.REVOKED_BY_SUPPORT, support.id)
+    assert (ended.is_active, ended.revoked_reason, ended.revoked_by) == (
+        False, EndReason.REVOKED_BY_SUPPORT, support.id
+    )
     assert sum(e.event_type == EventType.SIGNED_IN for e in events) == 4  # three devices and the intruder
     assert all(e.created_at <= services.clock.now() for e in events)

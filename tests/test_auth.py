@@ -22,7 +22,9 @@ def test_sign_in_page_renders(client):
 def test_sign_in_starts_a_session_and_lands_on_devices(app, client, auth, make_user):
     user = make_user("Someone@Example.com")
 
-    response = auth.sign_in("someone@example.COM", headers={"User-Agent": "Browser/1.0"}, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    response = auth.sign_in(
+        "someone@example.COM", headers={"User-Agent": "Browser/1.0"}, environ_base={"REMOTE_ADDR": "198.51.100.7"}
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/devices"

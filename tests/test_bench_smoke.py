@@ -9,12 +9,12 @@ import math
 
 import pytest
 
-from app.database import recorded_statements
 from app.extensions import db
 from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
 from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_reference_app
 from bench.report import Row
+from bench.statements import recorded_statements
 from tests.conftest import BACKENDS
 
 

@@ -13,7 +13,9 @@ def runner(app):
 
 
 def test_users_create_with_a_role(app, runner):
-    result = runner.invoke(args=["users", "create", "Staff@Example.com", "--role", "support", "--password", "long enough pw"])
+    result = runner.invoke(
+        args=["users", "create", "Staff@Example.com", "--role", "support", "--password", "long enough pw"]
+    )
     assert result.exit_code == 0, result.output
     assert "Created staff@example.com (support)." in result.output
     with app.app_context():

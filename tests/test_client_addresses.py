@@ -59,7 +59,8 @@ def sign_in(client, email, ip):
 def test_addresses_in_one_ipv6_64_share_a_budget_and_other_64s_do_not(app, client, make_user):
     """One host with a /64 cannot rotate through its addresses to get fresh budgets."""
     users = [make_user() for _ in range(4)]
-    for user, ip in zip(users, ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:abcd:ef01:2345:6789"]):
+    addresses = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:abcd:ef01:2345:6789"]
+    for user, ip in zip(users, addresses, strict=False):
         assert wrong_sign_in(client, user.email, ip).status_code == 200
 
     assert sign_in(client, users[3].email, "2001:db8:1:2:ffff:ffff:ffff:ffff").status_code == 429
@@ -69,7 +70,7 @@ def test_addresses_in_one_ipv6_64_share_a_budget_and_other_64s_do_not(app, clien
 @pytest.mark.config(PASSWORD_ATTEMPTS_IPV6_PREFIX="56")
 def test_the_ipv6_prefix_is_a_setting(app, client, make_user):
     users = [make_user() for _ in range(4)]
-    for user, ip in zip(users, ["2001:db8:1:200::1", "2001:db8:1:201::1", "2001:db8:1:2ff::1"]):
+    for user, ip in zip(users, ["2001:db8:1:200::1", "2001:db8:1:201::1", "2001:db8:1:2ff::1"], strict=False):
         assert wrong_sign_in(client, user.email, ip).status_code == 200
 
     assert sign_in(client, users[3].email, "2001:db8:1:2aa::1").status_code == 429

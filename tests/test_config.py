@@ -46,7 +46,8 @@ def test_database_url_goes_through_psycopg_3(given, expected):
     assert database_uri(given) == expected
 
 
-@pytest.mark.parametrize(("name", "value"), [("SESSION_IDLE_TIMEOUT", "soon"), ("COOKIE_SECURE", "maybe"), ("DOORMAN_ENV", "staging"),
+@pytest.mark.parametrize(("name", "value"), [("SESSION_IDLE_TIMEOUT", "soon"), ("COOKIE_SECURE", "maybe"),
+                                             ("DOORMAN_ENV", "staging"),
                                              ("ALLOW_INSECURE_COOKIES_IN_PRODUCTION", "yes-i-understand")])
 def test_unusable_settings_say_which_one(name, value):
     with pytest.raises(ConfigurationError, match=name):

@@ -14,11 +14,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select, text, update
 
-from app.database import recorded_statements
 from app.extensions import db, services
 from app.models import SecurityEvent, User, UserSession
 from app.services.errors import CredentialsChanged
 from app.services.passwords import make_hasher
+from bench.statements import recorded_statements
 from tests.conftest import PASSWORD
 from tests.test_concurrency import run_together
 

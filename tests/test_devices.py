@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import UserSession
 from tests.conftest import PASSWORD
-
 from tests.helpers import CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA  # places in the bundled GeoLite2 file
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
@@ -58,7 +57,9 @@ def test_page_lists_sessions_with_device_place_and_times(laptop_and_phone, clock
     # Every time on the page reads the same way: a label, its exact UTC time as a title, ISO for machines.
     assert ('Signed in <time datetime="2026-11-03T09:05:00+00:00" title="2026-11-03 09:05:00 UTC">'
             '3 Nov 2026, 09:05 UTC</time>') in page
-    assert re.search(r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00:00 UTC">8 minutes ago</time>', page)
+    assert re.search(
+        r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00:00 UTC">8 minutes ago</time>', page
+    )
     assert 'aria-label="Sign out Safari on iPhone in Valencia"' in page
     assert 'aria-label="Sign out this device"' in page
 
@@ -217,7 +218,7 @@ def test_forwarded_for_is_honoured_behind_one_trusted_proxy(app, make_user):
 
 
 def test_devices_page_is_two_statements_or_fewer(app, client, signed_in, make_session):
-    from app.database import recorded_statements
+    from bench.statements import recorded_statements
 
     for _ in range(3):
         make_session(signed_in)

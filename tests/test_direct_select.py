@@ -5,18 +5,19 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from app.database import DirectSelect, recorded_statements
+from app.database import DirectSelect, direct_select_observers
 from app.extensions import db
 from app.models import User, UserSession
 from app.services.sessions import _RESOLVE, hash_token
+from bench.statements import recorded_statements
 
-LATER = datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -134,6 +135,22 @@ def test_recorded_statements_sees_direct_selects_of_its_own_app_only(app, sessio
         db.engine.dispose()
 
 
+def test_a_direct_select_built_while_recording_is_seen_and_the_recorder_leaves_nothing_behind(app, session_row):
+    """The request path builds its lookup on first use, possibly inside a recording; afterwards it reports to no one."""
+    _, token = session_row
+    with recorded_statements(app) as statements:
+        with app.app_context():
+            lookup = DirectSelect(db.engine, _RESOLVE)
+        lookup.first(token_hash=hash_token(token), now=LATER)
+        with recorded_statements(app) as nested:
+            lookup.first(token_hash=hash_token(token), now=LATER)
+
+    assert statements == [lookup.sql, lookup.sql]
+    assert nested == [lookup.sql]
+    with app.app_context():
+        assert direct_select_observers(db.engine) == []
+
+
 @pytest.fixture
 def what_the_database_saw(app):
     """``with what_the_database_saw() as seen:`` what the driver sent on the app's connections.
@@ -204,3 +221,13 @@ def test_the_database_sees_one_statement_and_one_round_trip_per_authenticated_re
         assert messages.count("Execute") == 1, seen
         assert messages.count("Sync") == 1, seen  # one round trip
         assert "Query" not in messages, seen  # no BEGIN, no ROLLBACK
+
+
+def test_a_direct_select_built_from_a_connection_runs_on_a_pooled_connection_of_its_own(app, session_row):
+    """What a Session's bind may be: the lookup takes the connection's engine and leaves its transaction alone."""
+    row, token = session_row
+    with app.app_context(), db.engine.connect() as connection:
+        lookup = DirectSelect(connection, _RESOLVE)
+        found = lookup.first(token_hash=hash_token(token), now=LATER)
+        assert not connection.in_transaction()
+    assert found is not None and found[0] == row.id

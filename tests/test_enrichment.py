@@ -13,6 +13,7 @@ import geoip2.database
 import maxminddb
 import pytest
 
+from app.presenters.devices import device_summary, is_recognised_summary, place_label
 from app.services.enrichment import (
     DeviceInfo,
     GeoLocator,
@@ -22,7 +23,6 @@ from app.services.enrichment import (
     parse_user_agent,
     recognised_device,
 )
-from app.presenters.devices import device_summary, is_recognised_summary, place_label
 from tests.mmdb import city_record, write_city_db
 
 NOWHERE = Place(None, None, None)

@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -67,7 +67,7 @@ def test_0003_keeps_every_account_and_session_and_binds_them_to_the_first_passwo
     """
     app = create_test_app(scratch_database_url)
     token = "t" * 43
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         upgrade(revision="0002")
         users = sa.table("users", sa.column("email"), sa.column("password_hash"), sa.column("created_at", UTCDateTime))

@@ -140,7 +140,7 @@ def test_the_four_password_forms_share_one_budget_under_concurrency(app, client,
         "/devices/sign-out-others": {"password": "wrong"},
     }
     jobs = [
-        lambda path=path, data=data, web=browser(): web.post(path, data=data).status_code
+        lambda path=path, data=data, web=browser(): web.post(path, data=data).status_code  # noqa: B008 (one client per job, made now)
         for path, data in guesses.items()
         for _ in range(GUESSES // len(guesses))
     ]

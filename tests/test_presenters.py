@@ -1,17 +1,17 @@
 """How sessions read on the page."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.presenters.sessions import session_label, session_place, session_title
-from app.presenters.times import Moment, exact_utc, minutes_to_wait, short_date, time_ago
 from app.models import EndReason, UserSession
 from app.presenters import end_reasons
 from app.presenters.end_reasons import end_reason_label, ended_session_message
 from app.presenters.plurals import plural
+from app.presenters.sessions import session_label, session_place, session_title
+from app.presenters.times import Moment, exact_utc, minutes_to_wait, short_date, time_ago
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def session(**columns):
@@ -25,7 +25,8 @@ def session(**columns):
          "Chrome 120 on macOS 10.15", "Chrome on macOS in Madrid"),
         ({"browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "city": "Valencia", "country": "Spain"},
          "Safari 17 on iOS 17.1", "Safari on iPhone in Valencia"),
-        ({"browser": "Firefox 121", "os": "Linux", "country": "Germany"}, "Firefox 121 on Linux", "Firefox on Linux in Germany"),
+        ({"browser": "Firefox 121", "os": "Linux", "country": "Germany"},
+         "Firefox 121 on Linux", "Firefox on Linux in Germany"),
         ({}, "Unknown browser", "Unknown browser"),
     ],
 )
@@ -70,7 +71,7 @@ def test_time_ago(ago, text):
 
 
 def test_dates():
-    moment = datetime(2026, 11, 3, 9, 5, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 3, 9, 5, tzinfo=UTC)
     assert short_date(moment) == "3 Nov 2026"
     assert exact_utc(moment) == "2026-11-03 09:05:00 UTC"
 

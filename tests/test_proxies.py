@@ -59,7 +59,7 @@ def test_cidr_entries_replace_the_default(app, make_user, peer, believed):
 @pytest.mark.config(PASSWORD_ATTEMPTS_PER_IP="2 per minute", PASSWORD_ATTEMPTS_PER_ACCOUNT="1000 per minute")
 def test_the_ip_budget_of_a_direct_client_is_its_own_whatever_it_forwards(app, make_user):
     users = [make_user() for _ in range(3)]
-    for user, claimed in zip(users[:2], (MADRID, VALENCIA)):
+    for user, claimed in zip(users[:2], (MADRID, VALENCIA), strict=False):
         assert sign_in(app, user.email, peer=DIRECT_CLIENT, forwarded_for=claimed, password="wrong").status_code == 200
 
     # A fresh X-Forwarded-For does not buy a fresh budget: the count is the peer's.

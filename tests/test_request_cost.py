@@ -3,7 +3,7 @@
 import pytest
 
 from app.extensions import db
-from app.database import is_write, recorded_statements
+from bench.statements import is_write, recorded_statements
 
 
 @pytest.mark.config(SESSION_TOUCH_INTERVAL=60)

@@ -53,7 +53,8 @@ def test_build_services_works_on_a_plain_sqlalchemy_session_with_no_app(app, dat
             built = build_services(db_session, config, clock=clock, logger=logging.getLogger("test"))
             user = built.users.create("plain@example.com", PASSWORD)
             clock.advance(minutes=5)
-            new = built.sessions.create(built.users.authenticate("plain@example.com", PASSWORD), user_agent="pytest", ip_address="203.0.113.9")
+            verified = built.users.authenticate("plain@example.com", PASSWORD)
+            new = built.sessions.create(verified, user_agent="pytest", ip_address="203.0.113.9")
             db_session.commit()
 
             assert not flask.has_app_context()

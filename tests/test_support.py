@@ -11,7 +11,14 @@ from app.presenters.activity import event_place
 from app.presenters.devices import seen_in
 from tests.conftest import PASSWORD
 from tests.helpers import (
-    CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, events_of, session_row,
+    CHROME_MAC,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    active_sessions,
+    client_details,
+    events_of,
+    session_row,
     signed_in_client,
 )
 
@@ -187,7 +194,8 @@ def test_the_staff_members_own_navigation_records_one_look(app, agent, make_user
     response = desk.get(f"/support/users/{customer.id}", headers=headers_only(desk, headers))
 
     assert response.status_code == 200 and "Active sessions (1)" in response.get_data(as_text=True)
-    assert [(e.actor_id, seen_in(e.details["from"]).place) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
+    looks = [(e.actor_id, seen_in(e.details["from"]).place) for e in looks_at(app, customer)]
+    assert looks == [(staff.id, "Madrid, Spain")]
 
 
 @pytest.mark.parametrize("headers", [
@@ -234,7 +242,8 @@ def test_opening_from_the_question_records_one_look_and_shows_the_account(app, a
     desk.post(f"/support/users/{customer.id}/open")  # the same visit
 
     assert "Active sessions (1)" in page and VALENCIA in page
-    assert [(e.actor_id, seen_in(e.details["from"]).place) for e in looks_at(app, customer)] == [(staff.id, "Madrid, Spain")]
+    looks = [(e.actor_id, seen_in(e.details["from"]).place) for e in looks_at(app, customer)]
+    assert looks == [(staff.id, "Madrid, Spain")]
 
 
 def test_within_a_recorded_visit_a_link_from_elsewhere_shows_the_account_and_records_nothing(
@@ -368,7 +377,8 @@ def test_support_signs_out_every_session(app, agent, make_user, make_session):
     assert "Signed out 3 sessions of customer@example.com." in response.get_data(as_text=True)
     assert active_sessions(app, customer.id) == []
     with app.app_context():
-        assert set(db.session.scalars(select(UserSession.revoked_by).where(UserSession.user_id == customer.id))) == {staff.id}
+        ended_by = db.session.scalars(select(UserSession.revoked_by).where(UserSession.user_id == customer.id))
+        assert set(ended_by) == {staff.id}
     again = desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": REASON}, follow_redirects=True)
     assert "customer@example.com had no active sessions, so nothing was changed." in again.get_data(as_text=True)
 

@@ -31,7 +31,7 @@ EXPECTED = {
 }
 CASES = [(role, method, path, touches, expected)
          for role, statuses in EXPECTED.items()
-         for (method, path, touches), expected in zip(ROUTES, statuses)]
+         for (method, path, touches), expected in zip(ROUTES, statuses, strict=False)]
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from werkzeug.wrappers import Response
 
 from app.account import bp
 from app.account.forms import EndSessionForm, SignOutOthersForm
-from app.presenters.sessions import signed_out_one, signed_out_others
 from app.auth.cookies import set_session_cookie
 from app.auth.reauth import ask_for_password, recently_authenticated
 from app.auth.routes import end_this_session
 from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
+from app.presenters.sessions import signed_out_one, signed_out_others
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import SessionNotFound
 

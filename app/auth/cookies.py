@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from flask import Response, current_app
+from flask import current_app
+from werkzeug.wrappers import Response
 
 
 def set_session_cookie(response: Response, token: str, *, expires: datetime) -> None:

@@ -1,8 +1,9 @@
 """Who is signed in: the session cookie resolved against the database on every request."""
 
-from flask import Flask, Request, Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Flask, Request, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 
 from app.auth.cookies import clear_session_cookie
 from app.auth.redirects import current_path

@@ -2,8 +2,9 @@
 
 import uuid
 
-from flask import Response, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from app.auth import bp
 from app.auth.cookies import clear_session_cookie, set_session_cookie
@@ -20,7 +21,7 @@ SIGN_IN_FAILED = "The email or password is incorrect."
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @password_form("auth/sign_in.html", SignInForm)
-def sign_in() -> Response | str:
+def sign_in() -> Response | str | tuple[str, int]:
     """Show the sign-in form; on valid credentials start a new session."""
     form = SignInForm(next=request.args.get("next"))
     destination = safe_next(form.next.data) or url_for("account.devices")

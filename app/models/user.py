@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import true, Boolean, CheckConstraint, String
+from sqlalchemy import Boolean, CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import true, JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Uuid, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

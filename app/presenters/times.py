@@ -4,7 +4,7 @@ Every absolute time names its zone: Doorman shows UTC, the zone it stores.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.presenters.plurals import plural
 
@@ -17,7 +17,7 @@ class Moment:
 
     @property
     def utc(self) -> datetime:
-        return self.at.astimezone(timezone.utc)
+        return self.at.astimezone(UTC)
 
     @property
     def iso(self) -> str:
@@ -44,7 +44,7 @@ def moment(at: datetime) -> Moment:
 
 def short_date(at: datetime) -> str:
     """"3 Nov 2026" (in UTC)."""
-    at = at.astimezone(timezone.utc)
+    at = at.astimezone(UTC)
     return f"{at.day} {at:%b %Y}"
 
 

@@ -246,7 +246,7 @@ class AuditService:
         return found
 
     @staticmethod
-    def _newest_first(*conditions: ColumnElement[bool]) -> Select[tuple[SecurityEvent]]:
+    def _newest_first(*conditions: ColumnElement[bool]) -> Select[SecurityEvent]:
         return (
             select(SecurityEvent)
             .where(*conditions)
@@ -266,7 +266,7 @@ class AuditService:
                 delete(SecurityEvent)
                 .where(SecurityEvent.id.in_(batch.scalar_subquery()))
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]  # typed Result; a DELETE returns a CursorResult
             commit()
             deleted += count
             if count < batch_size:

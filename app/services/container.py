@@ -9,9 +9,9 @@ a database session, the settings, a clock and a logger.
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.clock import Clock
 from app.services.audit import AuditService
@@ -21,6 +21,7 @@ from app.services.passwords import Passwords, make_hasher
 from app.services.sessions import SessionPolicy, SessionService
 from app.services.support import SupportService
 from app.services.users import UserService
+
 
 @dataclass(frozen=True)
 class Services:
@@ -34,19 +35,26 @@ class Services:
     password_attempts: PasswordAttemptLimits
 
 
-def build_services(db_session: Session, config: Mapping[str, Any], *, clock: Clock,
+def build_services(db_session: Session | scoped_session[Any], config: Mapping[str, Any], *, clock: Clock,
                    logger: logging.Logger) -> Services:
-    """Every service on ``db_session``, reading ``clock``; ``config`` is the app's settings."""
+    """Every service on ``db_session``, reading ``clock``; ``config`` is the app's settings.
+
+    ``db_session`` is a Session or, in the app, Flask-SQLAlchemy's scoped
+    session, which hands every call to the current request's Session.
+    """
+    # The services keep the scoped session itself, never one Session out of
+    # it, so that each request gets its own; it answers every Session method.
+    session = cast(Session, db_session)
     passwords = Passwords(make_hasher(config["PASSWORD_HASH_PROFILE"]))
     # Password attempts, counted in RATELIMIT_STORAGE_URI's storage before each password is verified.
     password_attempts = PasswordAttemptLimits.from_config(config, logger=logger)
     # One audit service shared by the others, so their events join their transaction.
-    audit = AuditService(db_session, clock=clock)
-    sessions = SessionService(db_session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit)
+    audit = AuditService(session, clock=clock)
+    sessions = SessionService(session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit)
     users = UserService(
-        db_session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
+        session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
     )
-    support = SupportService(db_session, sessions=sessions, audit=audit, clock=clock)
+    support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
     # Opened once per Services; a missing or corrupt file only logs a warning.
     geo = GeoLocator(config["GEOIP_DATABASE"], logger=logger)
     return Services(

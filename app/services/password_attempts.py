@@ -59,7 +59,7 @@ RETRY_SHARED_STORAGE_AFTER = 30.0  # seconds
 TIMESTAMP_TOLERANCE = 0.001  # seconds
 
 T = TypeVar("T")
-Budget = tuple[RateLimitItem, tuple[str, ...]]  # a limit, and the identifiers of its count
+Budget = tuple[RateLimitItem, tuple[str, str, str]]  # a limit, and the identifiers of its count
 
 
 class _Timestamps(Protocol):
@@ -105,7 +105,7 @@ return 0
 class _RedisTimestamps:
     def __init__(self, storage: RedisStorage) -> None:
         self._storage = storage
-        self._script = storage.get_connection().register_script(_REDIS_REMOVE_ONE_MADE_BETWEEN)
+        self._script = storage.get_connection().register_script(_REDIS_REMOVE_ONE_MADE_BETWEEN.encode())
 
     def remove_one_made_between(self, key: str, earliest: float, latest: float) -> None:
         try:

@@ -19,7 +19,7 @@ from app.services.audit import AuditService
 from app.services.errors import UserNotFound, ViewNotRecorded
 from app.services.paging import Page, paginate
 from app.services.permissions import Permission, ensure_can_act_on, ensure_permission
-from app.services.sessions import EndedSession, SessionService
+from app.services.sessions import ActiveSession, EndedSession, SessionService
 from app.services.users import normalize_email
 
 SEARCH_PER_PAGE = 20
@@ -43,7 +43,7 @@ def escape_like(text: str, escape: str = "\\") -> str:
 @dataclass(frozen=True, slots=True)
 class AccountOverview:
     user: User
-    active_sessions: list[UserSession]
+    active_sessions: list[ActiveSession]
     ended_sessions: list[EndedSession]
     # The staff event behind each session staff ended: who did it and why.
     staff_revocations: dict[uuid.UUID, SecurityEvent]
@@ -157,7 +157,9 @@ class SupportService:
         self, staff: StaffMember, *, staff_id: int | None, subject_id: int | None, page: int
     ) -> Page[SecurityEvent]:
         ensure_permission(staff, Permission.VIEW_STAFF_AUDIT)
-        return self._audit.staff_actions(staff_id=staff_id, subject_id=subject_id, page=page, per_page=ACTIVITY_PER_PAGE)
+        return self._audit.staff_actions(
+            staff_id=staff_id, subject_id=subject_id, page=page, per_page=ACTIVITY_PER_PAGE
+        )
 
     def account_for(self, staff: StaffMember, user_id: int, permission: str) -> User:
         """The account, if ``staff`` has ``permission`` and may act on it (NotAllowed, UserNotFound)."""

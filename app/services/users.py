@@ -138,7 +138,7 @@ class UserService:
             raise IncorrectPassword()
         user.password_hash = self._passwords.hash(new)
         # Counted by the database: SQLite ignores FOR UPDATE, so only it knows the version being replaced.
-        user.credentials_version = User.credentials_version + 1  # type: ignore[assignment]
+        user.credentials_version = User.credentials_version + 1
         self._db.flush()
         self._audit.record(
             EventType.PASSWORD_CHANGED, subject_id=user.id, actor_kind=ActorKind.USER, actor_id=user.id,

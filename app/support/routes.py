@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 from app.auth.reauth import recent_authentication_required
 from app.errors import http_error
 from app.extensions import db, services
-from app.request_details import sign_in_details
-from app.request_origin import is_same_origin
 from app.presenters.activity import describe_all
 from app.presenters.sessions import EndedSessionRow, StaffSessionRow, staff_signed_out_all, staff_signed_out_one
+from app.request_details import sign_in_details
+from app.request_origin import is_same_origin
 from app.services.errors import NotAllowed, SessionNotFound, UserNotFound, ViewNotRecorded
 from app.services.permissions import Permission, has_permission
 from app.support import bp
@@ -153,7 +153,7 @@ def audit() -> tuple[str, int]:
     if not form.validate():
         return render_template("support/audit.html", form=form, page=None, rows=[]), 400
     page = service.staff_actions(current_user, staff_id=form.staff.data, subject_id=form.subject.data, page=_page())
-    rows = list(zip(page.items, describe_all(page.items, for_staff=True)))
+    rows = list(zip(page.items, describe_all(page.items, for_staff=True), strict=True))
     return render_template("support/audit.html", form=form, page=page, rows=rows), 200
 
 

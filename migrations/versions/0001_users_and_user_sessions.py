@@ -1,12 +1,12 @@
 """Users and the sessions table.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 10:59:41.421728
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

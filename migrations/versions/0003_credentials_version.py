@@ -10,8 +10,8 @@ verified against. Every existing account and session starts at 1, so no
 session ends because of the upgrade. Sessions then keep no default: each new
 row must say which credentials it was opened with.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
