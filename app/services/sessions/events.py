@@ -1,6 +1,6 @@
 """The security events the session store records as it starts and ends sessions.
 
-Kept apart from ``sessions.py`` so the store reads as storage; ``SessionService``
+Kept apart from ``lifecycle`` so the store reads as storage; ``SessionService``
 calls these in the middle of its own work, so each event is flushed into the
 same transaction as the change it describes.
 """
