@@ -8,6 +8,7 @@ import pytest
 
 from app.extensions import db, services
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
+from app.services.sessions import Ending
 from app.services.activity import describe, device_phrase, place_phrase
 from app.services.audit import Snapshot
 from app.services.errors import InvalidCredentials
@@ -139,8 +140,8 @@ def test_the_page_tells_what_happened_newest_first(app, make_user, make_session,
     clock.advance(hours=1)
     with app.app_context():
         services.sessions.end(
-            phone.id, owner_id=user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-            staff_reason="account recovery, ticket 4411")
+            phone.id, owner_id=user.id,
+            ending=Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason="account recovery, ticket 4411"))
         db.session.commit()
     clock.advance(hours=1)
     browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC},

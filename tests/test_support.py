@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, UserSession
+from app.services.sessions import Ending
 from tests.conftest import PASSWORD
 from tests.helpers import (
     CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA, active_sessions, client_details, events_of, session_row,
@@ -278,7 +279,7 @@ def test_recently_ended_sessions_say_who_ended_them_and_why(app, agent, make_use
     clock.advance(minutes=5)
     with app.app_context():
         services.sessions.end(by_owner.id, owner_id=customer.id,
-                                               reason=EndReason.REVOKED_BY_USER, ended_by=customer.id)
+                              ending=Ending.by_user(customer.id, EndReason.REVOKED_BY_USER))
         db.session.commit()
 
     page = desk.get(f"/support/users/{customer.id}").get_data(as_text=True)

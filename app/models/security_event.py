@@ -44,9 +44,6 @@ class ActorKind(StrEnum):
     SYSTEM = "system"
 
 
-ACTOR_KINDS = tuple(ActorKind)
-
-
 class SecurityEvent(Base):
     __tablename__ = "security_events"
     __table_args__ = (

@@ -5,19 +5,19 @@ same transaction as the change it describes.
 """
 
 import uuid
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import ActorKind, EndReason, EventType, User, UserSession
+from app.models import EndReason, EventType, User, UserSession
 from app.models.user_session import USER_AGENT_MAX_LENGTH
 from app.services.audit import Snapshot
 from app.services.credentials import VerifiedCredentials
 from app.services.errors import CredentialsChanged, SessionNotFound
-from app.services.sessions.events import ENDED_COLUMNS, Ending, SessionEvents
+from app.services.sessions.ending import Ending
+from app.services.sessions.events import ENDED_COLUMNS, SessionEvents
 from app.services.sessions.lookup import active_at
 from app.services.sessions.policy import SessionPolicy
 from app.services.sessions.tokens import hash_token, new_token
@@ -112,7 +112,7 @@ class SessionLifecycle:
             .offset(keep)
         ).all()
         if crowded_out:
-            evicted = self._end_where(UserSession.id.in_(crowded_out), reason=EndReason.SESSION_LIMIT, ended_by=None)
+            evicted = self._end_where(UserSession.id.in_(crowded_out), Ending.by_system(EndReason.SESSION_LIMIT))
             self._events.evicted(user.id, evicted)
 
         token = new_token()
@@ -141,29 +141,11 @@ class SessionLifecycle:
 
     # -- ending sessions ----------------------------------------------------
 
-    def end(
-        self,
-        session_id: uuid.UUID | str,
-        *,
-        owner_id: int,
-        reason: str,
-        ended_by: int | None = None,
-        actor_kind: str | None = None,
-        staff_reason: str | None = None,
-        context: Mapping[str, Any] | None = None,
-    ) -> UserSession:
+    def end(self, session_id: uuid.UUID | str, *, owner_id: int, ending: Ending) -> UserSession:
         """End one active session of ``owner_id`` and record it.
 
         Any other user's session id is treated exactly like an unknown one.
-        ``actor_kind`` defaults from ``reason`` and ``ended_by``; a staff
-        actor must give ``staff_reason`` (ReasonRequired otherwise, before
-        anything changes). ``context`` is the acting request's
-        ``sign_in_details``.
         """
-        ending = Ending.of(
-            owner_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
-            staff_reason=staff_reason, context=context,
-        )
         try:
             session_uuid = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(session_id)
         except ValueError:
@@ -181,23 +163,13 @@ class SessionLifecycle:
             raise SessionNotFound(str(session_id))
         row.is_active = False
         row.revoked_at = self._clock.now()
-        row.revoked_reason = reason
-        row.revoked_by = ended_by
+        row.revoked_reason = ending.reason
+        row.revoked_by = ending.actor_id
         self._db.flush()
         self._events.ended_one(ending, row)
         return row
 
-    def end_others(
-        self,
-        user_id: int,
-        *,
-        keep_session_id: uuid.UUID,
-        reason: str,
-        ended_by: int | None,
-        actor_kind: str | None = None,
-        staff_reason: str | None = None,
-        context: Mapping[str, Any] | None = None,
-    ) -> int:
+    def end_others(self, user_id: int, *, keep_session_id: uuid.UUID, ending: Ending) -> int:
         """End every active session of the user except ``keep_session_id``; one event for the batch.
 
         Two devices that press "sign out all other sessions" at the same moment
@@ -214,60 +186,41 @@ class SessionLifecycle:
         if keeper_active is None:
             return 0
         # Without the acting request, the kept session is where it was done from.
-        where = context or self._db.get(UserSession, keep_session_id)
+        where = ending.context or self._db.get(UserSession, keep_session_id)
         return self._end_batch(
             EventType.OTHER_SESSIONS_REVOKED,
             and_(UserSession.user_id == user_id, UserSession.id != keep_session_id, active_at(now)),
-            Ending.of(user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
-                      staff_reason=staff_reason, context=context),
-            user_id=user_id, ended_by=ended_by, where=where,
+            ending, user_id=user_id, where=where,
         )
 
-    def end_all(
-        self,
-        user_id: int,
-        *,
-        reason: str,
-        ended_by: int | None,
-        actor_kind: str | None = None,
-        staff_reason: str | None = None,
-        context: Mapping[str, Any] | None = None,
-    ) -> int:
+    def end_all(self, user_id: int, ending: Ending) -> int:
         """End every active session of the user ("sign out everywhere"); one event for the batch."""
         return self._end_batch(
             EventType.ALL_SESSIONS_REVOKED,
             and_(UserSession.user_id == user_id, active_at(self._clock.now())),
-            Ending.of(user_id, reason=reason, ended_by=ended_by, actor_kind=actor_kind,
-                      staff_reason=staff_reason, context=context),
-            user_id=user_id, ended_by=ended_by, where=context,
+            ending, user_id=user_id, where=ending.context,
         )
 
     def _end_batch(
-        self, event_type: str, condition: ColumnElement[bool], ending: Ending, *,
-        user_id: int, ended_by: int | None, where: Any,
+        self, event_type: EventType, condition: ColumnElement[bool], ending: Ending, *, user_id: int, where: Any,
     ) -> int:
         """End the matching sessions of one user and record one event for them, if any."""
-        ended = self._end_where(condition, reason=ending.reason, ended_by=ended_by)
+        ended = self._end_where(condition, ending)
         if ended:
             self._events.ended_batch(event_type, user_id, ending, ended, Snapshot.of(where))
         return len(ended)
 
-    def end_everyone(self, *, reason: str) -> int:
+    def end_everyone(self, ending: Ending) -> int:
         """End every active session of every user (an operator's emergency brake).
 
-        Account by account, so each one's activity records it as a system action.
+        Account by account, so each one's activity records it as ``ending``'s action.
         """
         user_ids = self._db.scalars(
             select(UserSession.user_id).where(active_at(self._clock.now())).distinct()
         ).all()
-        return sum(
-            self.end_all(user_id, reason=reason, ended_by=None, actor_kind=ActorKind.SYSTEM)
-            for user_id in user_ids
-        )
+        return sum(self.end_all(user_id, ending) for user_id in user_ids)
 
-    def _end_where(
-        self, condition: ColumnElement[bool], *, reason: str, ended_by: int | None
-    ) -> list[Row[Any]]:
+    def _end_where(self, condition: ColumnElement[bool], ending: Ending) -> list[Row[Any]]:
         """End the matching rows; returns what their events need to remember of them."""
         statement = (
             update(UserSession)
@@ -275,8 +228,8 @@ class SessionLifecycle:
             .values(
                 is_active=False,
                 revoked_at=self._clock.now(),
-                revoked_reason=reason,
-                revoked_by=ended_by,
+                revoked_reason=ending.reason,
+                revoked_by=ending.actor_id,
             )
             .returning(*ENDED_COLUMNS)
             .execution_options(synchronize_session=False)
