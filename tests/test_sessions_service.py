@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import EndReason, UserSession
 from app.services.container import Services
+from app.services.enrichment import clean_user_agent
 from app.services.errors import SessionNotFound
 from app.services.sessions import Ending, SessionService, hash_token
 
@@ -283,3 +284,14 @@ def test_deleting_a_user_deletes_their_sessions(make_user, make_session):
 def test_user_agent_is_capped_at_512_characters(make_user, make_session):
     row, _ = make_session(make_user(), user_agent="x" * 10_000)
     assert row.user_agent == "x" * 512
+
+
+def test_a_user_agent_given_straight_to_the_store_is_cleaned_as_enrichment_cleans_it(make_user, make_session):
+    forged = "Mozilla/5.0\r\n2024-01-01 INFO signed in as admin\x00"
+    row, _ = make_session(make_user(), user_agent=forged + "x" * 600)
+    assert row.user_agent == clean_user_agent(forged + "x" * 600)
+    assert "\r" not in row.user_agent and "\n" not in row.user_agent and "\x00" not in row.user_agent
+
+
+def test_the_user_agent_is_cut_to_exactly_the_column_it_is_stored_in():
+    assert len(clean_user_agent("a" * 10_000)) == UserSession.__table__.c.user_agent.type.length

@@ -30,8 +30,7 @@ import geoip2.errors
 import user_agents
 
 from app.models import DeviceType
-
-MAX_USER_AGENT_LENGTH = 512  # the column size on the session row
+from app.models.user_session import USER_AGENT_MAX_LENGTH
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _TRAILING_VERSION = re.compile(r"\s+\d[\w.]*$")
@@ -85,10 +84,13 @@ class DeviceInfo:
 
 
 def clean_user_agent(user_agent: str | None) -> str:
-    """The User-Agent exactly as it is stored: at most 512 chars, no control chars."""
+    """The User-Agent exactly as it is stored: cut to the column's length, no control chars.
+
+    The one place a User-Agent is cut and cleaned; parsing and storing both use this.
+    """
     if not user_agent:
         return ""
-    return _CONTROL_CHARS.sub("", user_agent[:MAX_USER_AGENT_LENGTH]).strip()
+    return _CONTROL_CHARS.sub("", user_agent[:USER_AGENT_MAX_LENGTH]).strip()
 
 
 def _name_version(family: str | None, version: tuple[object, ...], parts: int,

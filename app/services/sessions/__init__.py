@@ -6,9 +6,10 @@ transaction. Every start and end of a session is recorded as a security
 event through the injected ``AuditService``, in that same transaction.
 
 ``tokens`` makes and hashes tokens; ``policy`` holds the lifetimes and the
-limit; ``lookup`` is the hot path; ``lifecycle`` starts and ends sessions, ``ending`` says who
-ends them and why, and ``events`` records it; ``cleanup`` deletes dead rows; ``reads`` is what pages
-list; ``service`` joins the parts into ``SessionService``.
+limit; ``lookup`` is the hot path; ``lifecycle`` starts and ends sessions,
+``ending`` says who ends them and why, and ``events`` records it; ``cleanup``
+deletes dead rows; ``reads`` is what pages list; ``service`` joins the parts
+into ``SessionService``.
 """
 
 from app.services.sessions.ending import Ending

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import EndReason, EventType, User, UserSession
-from app.models.user_session import USER_AGENT_MAX_LENGTH
 from app.services.audit import Snapshot
 from app.services.credentials import VerifiedCredentials
+from app.services.enrichment import clean_user_agent
 from app.services.errors import CredentialsChanged, SessionNotFound
 from app.services.sessions.ending import Ending
 from app.services.sessions.events import ENDED_COLUMNS, SessionEvents
@@ -82,7 +82,8 @@ class SessionLifecycle:
         raises CredentialsChanged and starts nothing; and should a row with
         an outdated version exist all the same, ``resolve`` refuses it.
         ``details`` are the enrichment columns (device_type, browser, os,
-        device, country_code, country, city). The user's expired rows go
+        device, country_code, country, city). ``user_agent`` is stored as
+        ``clean_user_agent`` leaves it, whoever calls. The user's expired rows go
         first; if the user is at the session limit, the least recently active
         sessions are ended to make room. Records signed_in, and
         session_limit_evicted for each session ended to make room.
@@ -119,7 +120,7 @@ class SessionLifecycle:
         row = UserSession(
             user_id=user.id,
             session_token_hash=hash_token(token),
-            user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH] or None,
+            user_agent=clean_user_agent(user_agent) or None,
             ip_address=ip_address,
             created_at=now,
             last_activity_at=now,
