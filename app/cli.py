@@ -6,9 +6,10 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db, services
-from app.models import ROLES, ActorKind, EndReason
+from app.models import ROLES, EndReason
 from app.presenters.plurals import plural
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
+from app.services.sessions import Ending
 
 users_cli = AppGroup("users", help="Manage accounts.")
 sessions_cli = AppGroup("sessions", help="Maintain the sessions table.")
@@ -72,15 +73,13 @@ def end_sessions(email: str | None, everyone: bool) -> None:
         raise click.UsageError("give either an EMAIL or --everyone")
     sessions = services().sessions
     if everyone:
-        ended = sessions.end_everyone(reason=EndReason.REVOKED_BY_SUPPORT)
+        ended = sessions.end_everyone(Ending.by_system(EndReason.REVOKED_BY_SUPPORT))
     else:
         user = services().users.find_by_email(email or "")
         if user is None:
             raise click.ClickException(f"no account has the email {email}")
         # An operator at the command line has no account: a system action.
-        ended = sessions.end_all(
-            user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=None, actor_kind=ActorKind.SYSTEM
-        )
+        ended = sessions.end_all(user.id, Ending.by_system(EndReason.REVOKED_BY_SUPPORT))
     db.session.commit()
     click.echo(f"Ended {plural(ended, 'session')}.")
 

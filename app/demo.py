@@ -15,11 +15,12 @@ from flask import current_app
 
 from app.clock import FrozenClock
 from app.extensions import db, services
-from app.models import ActorKind, EndReason, User
+from app.models import EndReason, User
 from app.services.container import Services, build_services
 from app.services.credentials import VerifiedCredentials
 from app.services.enrichment import GeoLocator, describe_client
 from app.services.errors import InvalidCredentials
+from app.services.sessions import Ending
 
 DEMO_PASSWORD = "correct horse battery staple"
 DEMO_ACCOUNTS = (
@@ -128,10 +129,7 @@ def _add_demo_history(past: _Past, now: datetime) -> None:
     past.at(handled_at + timedelta(minutes=2)).sessions.end(
         signed_in.row.id,
         owner_id=demo.id,
-        reason=EndReason.REVOKED_BY_SUPPORT,
-        ended_by=support.id,
-        actor_kind=ActorKind.STAFF,
-        staff_reason=SUPPORT_REASON,
+        ending=Ending.by_staff(support.id, EndReason.REVOKED_BY_SUPPORT, staff_reason=SUPPORT_REASON),
     )
 
 

@@ -11,6 +11,7 @@ from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
 from app.presenters.activity import describe
 from app.presenters.devices import device_phrase, place_phrase
 from app.services.errors import InvalidCredentials
+from app.services.sessions import Ending
 from tests.helpers import (
     CHROME_MAC,
     LAGOS,
@@ -147,8 +148,10 @@ def test_the_page_tells_what_happened_newest_first(app, make_user, make_session,
     clock.advance(hours=1)
     with app.app_context():
         services.sessions.end(
-            phone.id, owner_id=user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-            staff_reason="account recovery, ticket 4411")
+            phone.id, owner_id=user.id,
+            ending=Ending.by_staff(
+                staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason="account recovery, ticket 4411"
+            ))
         db.session.commit()
     clock.advance(hours=1)
     browser = signed_in_client(app, user.email, headers={"User-Agent": CHROME_MAC},

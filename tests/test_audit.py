@@ -11,6 +11,7 @@ from app.models import ActorKind, EndReason, EventType, SecurityEvent, User, Use
 from app.presenters.activity import event_device, event_place
 from app.presenters.devices import seen_in
 from app.services.errors import InvalidCredentials, ReasonRequired, SessionNotFound
+from app.services.sessions import Ending
 from bench.statements import is_write, recorded_statements
 from tests.helpers import (
     CHROME_MAC,
@@ -164,9 +165,14 @@ def test_ending_a_session_records_who_ended_it(app, app_context, sessions, make_
     row, _ = make_session(owner, **valencia)
     ended_by = {"owner": owner.id, "staff": staff.id, None: None}[ender]
     staff_reason = "account recovery, ticket 4411" if ender == "staff" else None
+    ending = {
+        "owner": lambda: Ending.by_user(owner.id, reason),
+        "staff": lambda: Ending.by_staff(staff.id, reason, staff_reason=staff_reason),
+        None: lambda: Ending.by_system(reason),
+    }[ender]()
 
     # The call the devices page makes, plus the reason only staff give.
-    sessions.end(row.id, owner_id=owner.id, reason=reason, ended_by=ended_by, staff_reason=staff_reason)
+    sessions.end(row.id, owner_id=owner.id, ending=ending)
     db.session.commit()
 
     event = events_of(app, owner.id)[-1]
@@ -183,7 +189,7 @@ def test_the_acting_requests_device_is_kept_apart_from_the_ended_sessions(app, a
     owner = make_user()
     row, _ = make_session(owner, **valencia)
 
-    sessions.end(row.id, owner_id=owner.id, reason=EndReason.REVOKED_BY_USER, ended_by=owner.id, context=madrid)
+    sessions.end(row.id, owner_id=owner.id, ending=Ending.by_user(owner.id, EndReason.REVOKED_BY_USER, context=madrid))
     db.session.commit()
 
     event = events_of(app, owner.id)[-1]
@@ -201,11 +207,10 @@ def test_staff_must_give_a_reason_and_nothing_changes_without_one(app, app_conte
     before = event_types(app)
 
     with pytest.raises(ReasonRequired):
-        sessions.end(row.id, owner_id=owner.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-                     actor_kind=ActorKind.STAFF, staff_reason=staff_reason)
+        sessions.end(row.id, owner_id=owner.id,
+                     ending=Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason=staff_reason))
     with pytest.raises(ReasonRequired):
-        sessions.end_all(owner.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-                         actor_kind=ActorKind.STAFF, staff_reason=staff_reason)
+        sessions.end_all(owner.id, Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason=staff_reason))
     db.session.commit()
 
     assert session_row(app, row.id).is_active
@@ -215,8 +220,8 @@ def test_staff_must_give_a_reason_and_nothing_changes_without_one(app, app_conte
 def test_a_staff_reason_is_stored_stripped(app, app_context, sessions, make_user, make_session):
     owner, staff = make_user(), make_user(role="admin")
     row, _ = make_session(owner)
-    sessions.end(row.id, owner_id=owner.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-                 staff_reason="  " + "r" * 500 + "\n")
+    sessions.end(row.id, owner_id=owner.id,
+                 ending=Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason="  " + "r" * 500 + "\n"))
     db.session.commit()
     assert events_of(app, owner.id)[-1].reason == "r" * 500
 
@@ -227,7 +232,9 @@ def test_end_others_records_one_event_listing_the_sessions(app, app_context, ses
     kept, _ = make_session(user, **madrid)
     ended = {make_session(user, **valencia)[0].id for _ in range(2)}
 
-    count = sessions.end_others(user.id, keep_session_id=kept.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id)
+    count = sessions.end_others(
+        user.id, keep_session_id=kept.id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER)
+    )
     db.session.commit()
 
     assert count == 2
@@ -248,10 +255,10 @@ def test_end_all_records_one_event_and_nothing_when_nothing_ended(app, app_conte
     for _ in range(3):
         make_session(user)
 
-    assert sessions.end_all(user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-                            staff_reason="ticket 4411", context=madrid) == 3
-    assert sessions.end_all(user.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-                            staff_reason="ticket 4411") == 0
+    by_staff = Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason="ticket 4411", context=madrid)
+    assert sessions.end_all(user.id, by_staff) == 3
+    assert sessions.end_all(user.id, Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT,
+                                                     staff_reason="ticket 4411")) == 0
     db.session.commit()
 
     event = events_of(app, user.id)[-1]
@@ -271,7 +278,7 @@ def test_an_unknown_session_records_nothing(app, app_context, sessions, make_use
     owner, intruder = make_user(), make_user()
     row, _ = make_session(owner)
     with pytest.raises(SessionNotFound):
-        sessions.end(row.id, owner_id=intruder.id, reason=EndReason.REVOKED_BY_USER, ended_by=intruder.id)
+        sessions.end(row.id, owner_id=intruder.id, ending=Ending.by_user(intruder.id, EndReason.REVOKED_BY_USER))
     db.session.commit()
     assert event_types(app) == [EventType.SIGNED_IN]
 
@@ -297,7 +304,7 @@ def test_history_outlives_the_session_rows_it_describes(app, app_context, sessio
                                                         clock, valencia):
     user = make_user()
     row, _ = make_session(user, **valencia)
-    sessions.end(row.id, owner_id=user.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id)
+    sessions.end(row.id, owner_id=user.id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER))
     db.session.commit()
     clock.advance(days=31)
 
@@ -314,8 +321,8 @@ def test_events_go_with_their_account_and_outlive_the_staff_member(app, app_cont
     owner, staff, other = make_user(), make_user(role="support"), make_user()
     row, _ = make_session(owner)
     make_session(other)
-    sessions.end(row.id, owner_id=owner.id, reason=EndReason.REVOKED_BY_SUPPORT, ended_by=staff.id,
-                 staff_reason="ticket 1")
+    sessions.end(row.id, owner_id=owner.id,
+                 ending=Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason="ticket 1"))
     db.session.commit()
 
     db.session.delete(db.session.get(User, staff.id))

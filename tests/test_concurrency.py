@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import EndReason, UserSession
+from app.services.sessions import Ending
 from tests.conftest import PASSWORD
 
 JOIN_TIMEOUT = 60
@@ -70,7 +71,7 @@ def test_v7_5_2_two_devices_signing_out_all_others_at_once_leave_exactly_one(
         def job() -> int:
             with app.app_context():
                 ended = services.sessions.end_others(
-                    user.id, keep_session_id=keep_id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id
+                    user.id, keep_session_id=keep_id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER)
                 )
                 db.session.commit()
                 return ended
@@ -102,7 +103,7 @@ def test_requests_racing_the_sign_out_of_their_own_device_never_error_and_never_
     def signed_out_from_elsewhere() -> int:
         with app.app_context():
             services.sessions.end(
-                row.id, owner_id=user.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id
+                row.id, owner_id=user.id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER)
             )
             db.session.commit()
         return 0

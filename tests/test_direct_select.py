@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from app.database import DirectSelect, direct_select_observers
 from app.extensions import db
 from app.models import User, UserSession
-from app.services.sessions import _RESOLVE, hash_token
+from app.services.sessions import hash_token
+from app.services.sessions.lookup import RESOLVE
 from bench.statements import recorded_statements
 
 LATER = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
@@ -30,8 +31,8 @@ def session_row(app, make_user, make_session):
 def test_values_come_back_as_the_orm_would_return_them(app, session_row):
     row, token = session_row
     with app.app_context():
-        direct = DirectSelect(db.engine, _RESOLVE).first(token_hash=hash_token(token), now=LATER)
-        through_sqlalchemy = tuple(db.session.execute(_RESOLVE, {"token_hash": hash_token(token), "now": LATER}).one())
+        direct = DirectSelect(db.engine, RESOLVE).first(token_hash=hash_token(token), now=LATER)
+        through_sqlalchemy = tuple(db.session.execute(RESOLVE, {"token_hash": hash_token(token), "now": LATER}).one())
 
     assert direct == through_sqlalchemy
     session_id, user_id, email, role, created_at, *_ = direct
@@ -44,7 +45,7 @@ def test_parameters_are_converted_like_sqlalchemy_converts_them(app, session_row
     """An aware datetime compares correctly on SQLite too, where it is stored as naive UTC text."""
     row, token = session_row
     with app.app_context():
-        lookup = DirectSelect(db.engine, _RESOLVE)
+        lookup = DirectSelect(db.engine, RESOLVE)
         expires_at = db.session.get(UserSession, row.id).expires_at
         in_berlin = timezone(timedelta(hours=1))
         just_before = (expires_at - timedelta(seconds=1)).astimezone(in_berlin)
@@ -56,13 +57,13 @@ def test_parameters_are_converted_like_sqlalchemy_converts_them(app, session_row
 
 def test_no_row_is_none(app):
     with app.app_context():
-        assert DirectSelect(db.engine, _RESOLVE).first(token_hash=hash_token("x" * 43), now=LATER) is None
+        assert DirectSelect(db.engine, RESOLVE).first(token_hash=hash_token("x" * 43), now=LATER) is None
 
 
 def test_a_driver_error_is_a_sqlalchemy_error_and_the_connection_is_replaced(app, session_row, sessions_table_moved):
     _, token = session_row
     with app.app_context():
-        lookup = DirectSelect(db.engine, _RESOLVE)
+        lookup = DirectSelect(db.engine, RESOLVE)
         with sessions_table_moved():
             with pytest.raises(DBAPIError) as raised:
                 lookup.first(token_hash=hash_token(token), now=LATER)
@@ -76,7 +77,7 @@ def test_a_driver_error_is_a_sqlalchemy_error_and_the_connection_is_replaced(app
 def test_a_driver_error_leaves_the_token_hash_out_of_its_message(app, session_row, sessions_table_moved):
     _, token = session_row
     with app.app_context():
-        lookup = DirectSelect(db.engine, _RESOLVE)
+        lookup = DirectSelect(db.engine, RESOLVE)
         with sessions_table_moved():
             with pytest.raises(DBAPIError) as raised:
                 lookup.first(token_hash=hash_token(token), now=LATER)
@@ -100,7 +101,7 @@ def test_the_connection_goes_back_to_the_pool_as_it_came(app, session_row):
     with app.app_context():
         engine = db.engine
         engine.dispose()
-        DirectSelect(engine, _RESOLVE).first(token_hash=hash_token(token), now=LATER)
+        DirectSelect(engine, RESOLVE).first(token_hash=hash_token(token), now=LATER)
         assert engine.pool.checkedout() == 0 and engine.pool.checkedin() == 1
         pooled = engine.raw_connection()
         try:
@@ -122,9 +123,9 @@ def test_recorded_statements_sees_direct_selects_of_its_own_app_only(app, sessio
     _, token = session_row
     other = create_test_app(database_url)
     with app.app_context():
-        lookup = DirectSelect(db.engine, _RESOLVE)
+        lookup = DirectSelect(db.engine, RESOLVE)
     with other.app_context():
-        other_lookup = DirectSelect(db.engine, _RESOLVE)
+        other_lookup = DirectSelect(db.engine, RESOLVE)
 
     with recorded_statements(app) as statements:
         lookup.first(token_hash=hash_token(token), now=LATER)
@@ -140,7 +141,7 @@ def test_a_direct_select_built_while_recording_is_seen_and_the_recorder_leaves_n
     _, token = session_row
     with recorded_statements(app) as statements:
         with app.app_context():
-            lookup = DirectSelect(db.engine, _RESOLVE)
+            lookup = DirectSelect(db.engine, RESOLVE)
         lookup.first(token_hash=hash_token(token), now=LATER)
         with recorded_statements(app) as nested:
             lookup.first(token_hash=hash_token(token), now=LATER)
@@ -227,7 +228,7 @@ def test_a_direct_select_built_from_a_connection_runs_on_a_pooled_connection_of_
     """What a Session's bind may be: the lookup takes the connection's engine and leaves its transaction alone."""
     row, token = session_row
     with app.app_context(), db.engine.connect() as connection:
-        lookup = DirectSelect(connection, _RESOLVE)
+        lookup = DirectSelect(connection, RESOLVE)
         found = lookup.first(token_hash=hash_token(token), now=LATER)
         assert not connection.in_transaction()
     assert found is not None and found[0] == row.id

@@ -97,3 +97,30 @@ def test_0003_keeps_every_account_and_session_and_binds_them_to_the_first_passwo
                       for table in ("users", "user_sessions")]
         assert counts == [1, 1]
         db.engine.dispose()
+
+
+def _check_constraints(conn) -> dict[tuple[str, str], str]:
+    inspector = inspect(conn)
+    return {(table, check["name"]): check["sqltext"]
+            for table in ("users", "user_sessions", "security_events")
+            for check in inspector.get_check_constraints(table)}
+
+
+def test_the_check_constraints_built_from_the_enums_are_the_ones_the_migrations_wrote(scratch_database_url):
+    """``compare_metadata`` ignores CHECK constraints, so this compares them as the database itself reports them."""
+    app = create_test_app(scratch_database_url)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            migrated = _check_constraints(conn)
+        downgrade(revision="base")
+        db.metadata.create_all(db.engine)
+        with db.engine.connect() as conn:
+            modelled = _check_constraints(conn)
+        db.metadata.drop_all(db.engine)
+        db.engine.dispose()
+    assert modelled == migrated
+    assert {name for _, name in migrated} == {
+        "ck_users_role", "ck_user_sessions_device_type", "ck_user_sessions_valid_expires",
+        "ck_security_events_actor_kind",
+    }

@@ -30,10 +30,11 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(SERVICES_PACKAGE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(SERVICES_PACKAGE.rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(SERVICES_PACKAGE)))
 def test_no_service_module_imports_flask(path):
     flask_imports = {name for name in imported_modules(path) if name.split(".")[0] in ("flask", "flask_login")}
-    assert not flask_imports, f"{path.name} imports {flask_imports}"
+    assert not flask_imports, f"{path.relative_to(SERVICES_PACKAGE)} imports {flask_imports}"
 
 
 def test_the_app_views_and_tests_share_one_container(app, services):

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import EndReason, UserSession
 from app.services.container import Services
+from app.services.enrichment import clean_user_agent
 from app.services.errors import SessionNotFound
-from app.services.sessions import SessionService, hash_token
+from app.services.sessions import Ending, SessionService, hash_token
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -37,7 +38,7 @@ def test_session_lifecycle(sessions, make_user, make_session):
     assert signed_in is not None
     assert (signed_in.session_id, signed_in.id, signed_in.email) == (row.id, user.id, user.email)
 
-    ended = sessions.end(row.id, owner_id=user.id, reason=EndReason.SIGNED_OUT, ended_by=user.id)
+    ended = sessions.end(row.id, owner_id=user.id, ending=Ending.by_user(user.id, EndReason.SIGNED_OUT))
     db.session.commit()
     assert ended.revoked_reason == "signed_out" and ended.revoked_at is not None
     assert sessions.resolve(token) is None
@@ -49,12 +50,12 @@ def test_revoke_all_sessions(sessions, make_user, make_session):
     tokens = [make_session(user)[1] for _ in range(3)]
     _, other_token = make_session(other)
 
-    assert sessions.end_all(user.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id) == 3
+    assert sessions.end_all(user.id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER)) == 3
     db.session.commit()
 
     assert [sessions.resolve(t) for t in tokens] == [None, None, None]
     assert sessions.resolve(other_token) is not None
-    assert sessions.end_all(user.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id) == 0
+    assert sessions.end_all(user.id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER)) == 0
 
 
 def test_end_others_keeps_the_current_session(sessions, make_user, make_session):
@@ -63,7 +64,7 @@ def test_end_others_keeps_the_current_session(sessions, make_user, make_session)
     others = [make_session(user)[1] for _ in range(2)]
 
     count = sessions.end_others(
-        user.id, keep_session_id=current.id, reason=EndReason.REVOKED_BY_USER, ended_by=user.id
+        user.id, keep_session_id=current.id, ending=Ending.by_user(user.id, EndReason.REVOKED_BY_USER)
     )
     db.session.commit()
 
@@ -182,7 +183,7 @@ def test_ending_another_users_session_is_like_ending_a_missing_one(sessions, mak
 
     for session_id in (row.id, uuid.uuid4(), "not-a-uuid"):
         with pytest.raises(SessionNotFound):
-            sessions.end(session_id, owner_id=intruder.id, reason=EndReason.REVOKED_BY_USER)
+            sessions.end(session_id, owner_id=intruder.id, ending=Ending.by_system(EndReason.REVOKED_BY_USER))
     db.session.commit()
 
     assert sessions.resolve(token) is not None
@@ -192,9 +193,9 @@ def test_ending_another_users_session_is_like_ending_a_missing_one(sessions, mak
 def test_an_ended_session_cannot_be_ended_again(sessions, make_user, make_session):
     user = make_user()
     row, _ = make_session(user)
-    sessions.end(row.id, owner_id=user.id, reason=EndReason.SIGNED_OUT)
+    sessions.end(row.id, owner_id=user.id, ending=Ending.by_system(EndReason.SIGNED_OUT))
     with pytest.raises(SessionNotFound):
-        sessions.end(row.id, owner_id=user.id, reason=EndReason.SIGNED_OUT)
+        sessions.end(row.id, owner_id=user.id, ending=Ending.by_system(EndReason.SIGNED_OUT))
 
 
 @pytest.mark.config(ENDED_SESSION_RETENTION=30 * 86400)
@@ -204,13 +205,13 @@ def test_cleanup_deletes_expired_and_long_ended_rows_in_batches(sessions, make_u
         make_session(users[0])  # expires with the clock jump below
     ended = [make_session(users[1]) for _ in range(2)]
     for row, _ in ended:
-        sessions.end(row.id, owner_id=users[1].id, reason=EndReason.SIGNED_OUT)
+        sessions.end(row.id, owner_id=users[1].id, ending=Ending.by_system(EndReason.SIGNED_OUT))
     db.session.commit()
 
     clock.advance(days=31)
     live = [make_session(users[2]) for _ in range(2)]
     recently_ended, _ = make_session(users[2])
-    sessions.end(recently_ended.id, owner_id=users[2].id, reason=EndReason.SIGNED_OUT)
+    sessions.end(recently_ended.id, owner_id=users[2].id, ending=Ending.by_system(EndReason.SIGNED_OUT))
     db.session.commit()
 
     commits = []
@@ -230,7 +231,7 @@ def test_list_active_is_most_recently_active_first(sessions, make_user, make_ses
     second, _ = make_session(user)
     clock.advance(minutes=10)
     ended, _ = make_session(user)
-    sessions.end(ended.id, owner_id=user.id, reason=EndReason.SIGNED_OUT)
+    sessions.end(ended.id, owner_id=user.id, ending=Ending.by_system(EndReason.SIGNED_OUT))
     clock.advance(minutes=10)
     sessions.touch_if_due(sessions.resolve(first_token))
     db.session.commit()
@@ -258,7 +259,7 @@ def test_find_by_refresh_token(sessions, make_user, make_session):
 
     assert sessions.find_by_refresh_token("refresh-token-value").id == row.id
     assert sessions.find_by_refresh_token("some other value") is None
-    sessions.end(row.id, owner_id=user.id, reason=EndReason.SIGNED_OUT)
+    sessions.end(row.id, owner_id=user.id, ending=Ending.by_system(EndReason.SIGNED_OUT))
     assert sessions.find_by_refresh_token("refresh-token-value") is None
 
 
@@ -283,3 +284,14 @@ def test_deleting_a_user_deletes_their_sessions(make_user, make_session):
 def test_user_agent_is_capped_at_512_characters(make_user, make_session):
     row, _ = make_session(make_user(), user_agent="x" * 10_000)
     assert row.user_agent == "x" * 512
+
+
+def test_a_user_agent_given_straight_to_the_store_is_cleaned_as_enrichment_cleans_it(make_user, make_session):
+    forged = "Mozilla/5.0\r\n2024-01-01 INFO signed in as admin\x00"
+    row, _ = make_session(make_user(), user_agent=forged + "x" * 600)
+    assert row.user_agent == clean_user_agent(forged + "x" * 600)
+    assert "\r" not in row.user_agent and "\n" not in row.user_agent and "\x00" not in row.user_agent
+
+
+def test_the_user_agent_is_cut_to_exactly_the_column_it_is_stored_in():
+    assert len(clean_user_agent("a" * 10_000)) == UserSession.__table__.c.user_agent.type.length

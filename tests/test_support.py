@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, UserSession
 from app.presenters.activity import event_place
 from app.presenters.devices import seen_in
+from app.services.sessions import Ending
 from tests.conftest import PASSWORD
 from tests.helpers import (
     CHROME_MAC,
@@ -289,7 +290,7 @@ def test_recently_ended_sessions_say_who_ended_them_and_why(app, agent, make_use
     clock.advance(minutes=5)
     with app.app_context():
         services.sessions.end(by_owner.id, owner_id=customer.id,
-                                               reason=EndReason.REVOKED_BY_USER, ended_by=customer.id)
+                              ending=Ending.by_user(customer.id, EndReason.REVOKED_BY_USER))
         db.session.commit()
 
     page = desk.get(f"/support/users/{customer.id}").get_data(as_text=True)

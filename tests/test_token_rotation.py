@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models import EndReason, UserSession
 from app.services.errors import SessionNotFound
-from app.services.sessions import hash_token, is_well_formed_token
+from app.services.sessions import Ending, hash_token, is_well_formed_token
 from tests.conftest import PASSWORD
 
 
@@ -30,7 +30,7 @@ def test_rotate_token_refuses_an_ended_or_unknown_session(app, make_user, make_s
     row, token = make_session(user)
     with app.app_context():
         sessions = services.sessions
-        sessions.end(row.id, owner_id=user.id, reason=EndReason.SIGNED_OUT)
+        sessions.end(row.id, owner_id=user.id, ending=Ending.by_system(EndReason.SIGNED_OUT))
         for session_id in (row.id, uuid.uuid4()):
             with pytest.raises(SessionNotFound):
                 sessions.rotate_token(session_id)

@@ -12,6 +12,7 @@ from app.extensions import db, services
 from app.models import EndReason
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import IncorrectPassword
+from app.services.sessions import Ending
 
 TEMPLATE = "account/password.html"
 
@@ -35,7 +36,7 @@ def change_password() -> Response | str:
     sessions = services().sessions
     ended = sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
-        reason=EndReason.PASSWORD_CHANGED, ended_by=current_user.id,
+        ending=Ending.by_user(current_user.id, EndReason.PASSWORD_CHANGED),
     )
     # Typing the current password was a re-authentication: new token, fresh
     # window, and bound to the new password, the only session that still is.

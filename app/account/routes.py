@@ -16,6 +16,7 @@ from app.models import EndReason
 from app.presenters.sessions import signed_out_one, signed_out_others
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import SessionNotFound
+from app.services.sessions import Ending
 
 NO_SUCH_SESSION = "That session does not exist or is already signed out."
 WRONG_PASSWORD = "That password is not correct, so no sessions were signed out."
@@ -55,8 +56,8 @@ def end_session(session_id: str) -> Response:
         return ask_for_password(url_for("account.devices"))
     try:
         ended = services().sessions.end(
-            session_id, owner_id=current_user.id, reason=EndReason.REVOKED_BY_USER,
-            ended_by=current_user.id, context=sign_in_details(request),
+            session_id, owner_id=current_user.id,
+            ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=sign_in_details(request)),
         )
     except SessionNotFound:
         raise NotFound(NO_SUCH_SESSION) from None
@@ -79,7 +80,7 @@ def end_other_sessions() -> Response | str:
     sessions = services().sessions
     count = sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
-        reason=EndReason.REVOKED_BY_USER, ended_by=current_user.id, context=sign_in_details(request),
+        ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=sign_in_details(request)),
     )
     # Entering the password was a re-authentication: a new token and a fresh window.
     sessions.record_authentication(current_user.session_id)

@@ -15,6 +15,7 @@ from app.extensions import db, services
 from app.models import EndReason
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import CredentialsChanged, InvalidCredentials, SessionNotFound
+from app.services.sessions import Ending
 
 SIGN_IN_FAILED = "The email or password is incorrect."
 
@@ -107,10 +108,10 @@ def confirm_password() -> Response | str:
     return render_template("auth/confirm_password.html", form=form)
 
 
-def _end_quietly(session_id: uuid.UUID, user_id: int, reason: str) -> None:
+def _end_quietly(session_id: uuid.UUID, user_id: int, reason: EndReason) -> None:
     # The row may have been ended by another device a moment ago; either
     # way it is over, which is what the caller wants.
     try:
-        services().sessions.end(session_id, owner_id=user_id, reason=reason, ended_by=user_id)
+        services().sessions.end(session_id, owner_id=user_id, ending=Ending.by_user(user_id, reason))
     except SessionNotFound:
         pass

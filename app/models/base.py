@@ -1,6 +1,7 @@
 """Declarative base, naming convention and column types shared by every model."""
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,20 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """The SQL of a CHECK constraint that ``column`` holds one of ``values``.
+
+    Built from the enum that names the values, so each value is written once;
+    the text comes out exactly as the migrations wrote it by hand.
+    """
+    listed = []
+    for value in values:
+        if "'" in value:
+            raise ValueError(f"{value!r} cannot be quoted as an SQL literal here")
+        listed.append(f"'{value}'")
+    return f"{column} IN ({', '.join(listed)})"
 
 
 def utcnow() -> datetime:

@@ -11,19 +11,20 @@ recorded before facts were kept, and are no longer written.
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, IPAddress, UTCDateTime
+from app.models.base import Base, IPAddress, UTCDateTime, one_of
 from app.models.user import User
 
 STAFF_REASON_MAX_LENGTH = 500
 
 
-class EventType:
+class EventType(StrEnum):
     """What happened (``event_type``)."""
 
     SIGNED_IN = "signed_in"
@@ -38,7 +39,7 @@ class EventType:
     STAFF_VIEWED_SESSIONS = "staff_viewed_sessions"
 
 
-class ActorKind:
+class ActorKind(StrEnum):
     """Who did it: the account holder, a staff member, or Doorman itself."""
 
     USER = "user"
@@ -46,13 +47,10 @@ class ActorKind:
     SYSTEM = "system"
 
 
-ACTOR_KINDS = (ActorKind.USER, ActorKind.STAFF, ActorKind.SYSTEM)
-
-
 class SecurityEvent(Base):
     __tablename__ = "security_events"
     __table_args__ = (
-        CheckConstraint("actor_kind IN ('user', 'staff', 'system')", name="actor_kind"),
+        CheckConstraint(one_of("actor_kind", ActorKind), name="actor_kind"),
         Index("ix_security_events_subject_id_created_at", "subject_id", "created_at"),
         Index("ix_security_events_actor_id_created_at", "actor_id", "created_at"),
     )

@@ -1,20 +1,31 @@
 """Accounts that can sign in."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, one_of, utcnow
 
-ROLES = ("user", "support", "admin")
-STAFF_ROLES = frozenset({"support", "admin"})
+
+class Role(StrEnum):
+    """What an account may do (``role``): its own account only, or support's pages too."""
+
+    USER = "user"
+    SUPPORT = "support"
+    ADMIN = "admin"
+
+
+# Plain strings: what forms and the command line offer as choices.
+ROLES = tuple(role.value for role in Role)
+STAFF_ROLES = frozenset({Role.SUPPORT, Role.ADMIN})
 
 
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('user', 'support', 'admin')", name="role"),
+        CheckConstraint(one_of("role", Role), name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,7 +33,7 @@ class User(Base):
     # unique constraint case-insensitive on every backend.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
+    role: Mapped[str] = mapped_column(String(16), default=Role.USER.value, server_default=Role.USER.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Which password the account has: every change adds one. A session
     # records the version its password was verified against and opens

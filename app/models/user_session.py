@@ -2,20 +2,30 @@
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Uuid, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, IPAddress, UTCDateTime, utcnow
+from app.models.base import Base, IPAddress, UTCDateTime, one_of, utcnow
 from app.models.user import User
 
-DEVICE_TYPES = ("desktop", "mobile", "tablet", "bot", "unknown")
 USER_AGENT_MAX_LENGTH = 512
 
 
-class EndReason:
+class DeviceType(StrEnum):
+    """What kind of device a session was opened on (``device_type``)."""
+
+    DESKTOP = "desktop"
+    MOBILE = "mobile"
+    TABLET = "tablet"
+    BOT = "bot"
+    UNKNOWN = "unknown"
+
+
+class EndReason(StrEnum):
     """Why a session row stopped being active (``revoked_reason``)."""
 
     SIGNED_OUT = "signed_out"
@@ -30,10 +40,7 @@ class EndReason:
 class UserSession(Base):
     __tablename__ = "user_sessions"
     __table_args__ = (
-        CheckConstraint(
-            "device_type IN ('desktop', 'mobile', 'tablet', 'bot', 'unknown')",
-            name="device_type",
-        ),
+        CheckConstraint(one_of("device_type", DeviceType), name="device_type"),
         CheckConstraint("expires_at > created_at", name="valid_expires"),
         Index("ix_user_sessions_user_id_is_active", "user_id", "is_active"),
     )
@@ -47,7 +54,7 @@ class UserSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX_LENGTH))
     ip_address: Mapped[str | None] = mapped_column(IPAddress)
     device_type: Mapped[str] = mapped_column(
-        String(16), default="unknown", server_default="unknown"
+        String(16), default=DeviceType.UNKNOWN.value, server_default=DeviceType.UNKNOWN.value
     )
     browser: Mapped[str | None] = mapped_column(String(100))
     os: Mapped[str | None] = mapped_column(String(100))

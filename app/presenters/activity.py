@@ -176,7 +176,8 @@ class _Sentences:
         )
 
     def _batch(self, *, staff: str, user: str, system: str) -> tuple[str, str | None]:
-        sentence = {ActorKind.STAFF: staff, ActorKind.USER: user}.get(self.event.actor_kind, system)
+        by_actor: dict[str, str] = {ActorKind.STAFF: staff, ActorKind.USER: user}
+        sentence = by_actor.get(self.event.actor_kind, system)
         return sentence, self._listed_sessions()
 
     def _password_changed(self) -> tuple[str, str | None]:

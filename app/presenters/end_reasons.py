@@ -7,7 +7,7 @@ the message on the sign-in page when a cookie no longer opens a session.
 
 from app.models import EndReason
 
-_LABELS = {
+_LABELS: dict[str, str] = {
     EndReason.SIGNED_OUT: "Signed out",
     EndReason.REVOKED_BY_USER: "Signed out from another device",
     EndReason.REVOKED_BY_SUPPORT: "Signed out by support",
@@ -18,7 +18,7 @@ _LABELS = {
 }
 
 # Why the system ended sessions, as the end of a sentence.
-_BECAUSE = {
+_BECAUSE: dict[str, str] = {
     EndReason.PASSWORD_CHANGED: " because the password was changed",
     EndReason.ACCOUNT_DISABLED: " because the account was disabled",
     EndReason.SESSION_LIMIT: " because the account was signed in on too many devices",

@@ -29,7 +29,8 @@ import geoip2.database
 import geoip2.errors
 import user_agents
 
-MAX_USER_AGENT_LENGTH = 512  # the column size on the session row
+from app.models import DeviceType
+from app.models.user_session import USER_AGENT_MAX_LENGTH
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -75,17 +76,20 @@ RECOGNISED_DEVICES = frozenset({"iPhone", "iPad", "iPod"})
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:
-    device_type: str  # "desktop" | "mobile" | "tablet" | "bot" | "unknown"
+    device_type: DeviceType
     browser: str | None
     os: str | None
     device: str | None
 
 
 def clean_user_agent(user_agent: str | None) -> str:
-    """The User-Agent exactly as it is stored: at most 512 chars, no control chars."""
+    """The User-Agent exactly as it is stored: cut to the column's length, no control chars.
+
+    The one place a User-Agent is cut and cleaned; parsing and storing both use this.
+    """
     if not user_agent:
         return ""
-    return _CONTROL_CHARS.sub("", user_agent[:MAX_USER_AGENT_LENGTH]).strip()
+    return _CONTROL_CHARS.sub("", user_agent[:USER_AGENT_MAX_LENGTH]).strip()
 
 
 def _name_version(family: str | None, version: tuple[object, ...], parts: int,
@@ -103,26 +107,26 @@ def _device_name(family: str | None) -> str | None:
     return family
 
 
-def _device_type(ua: user_agents.parsers.UserAgent) -> str:
+def _device_type(ua: user_agents.parsers.UserAgent) -> DeviceType:
     # curl, Wget, python-requests, Go-http-client... are not crawlers (and
     # crawlers never sign in), so they are not forced to "bot": a scripted
     # sign-in is what an account owner should notice. Only ua.is_bot makes a
     # bot; scripts fall through to "unknown" with the tool as browser ("curl 8").
     if ua.is_bot:
-        return "bot"
+        return DeviceType.BOT
     if ua.is_tablet:
-        return "tablet"
+        return DeviceType.TABLET
     if ua.is_mobile:
-        return "mobile"
+        return DeviceType.MOBILE
     if ua.is_pc:
-        return "desktop"
-    return "unknown"
+        return DeviceType.DESKTOP
+    return DeviceType.UNKNOWN
 
 
 @functools.lru_cache(maxsize=4096)
 def _parse_clean(user_agent: str) -> DeviceInfo:
     if not user_agent:
-        return DeviceInfo("unknown", None, None, None)
+        return DeviceInfo(DeviceType.UNKNOWN, None, None, None)
     ua = user_agents.parse(user_agent)
     return DeviceInfo(
         device_type=_device_type(ua),
@@ -144,7 +148,7 @@ def _recognised_name_version(family: str | None, version: tuple[object, ...], pa
 @functools.lru_cache(maxsize=1024)
 def _recognise_clean(user_agent: str) -> DeviceInfo:
     if not user_agent:
-        return DeviceInfo("unknown", None, None, None)
+        return DeviceInfo(DeviceType.UNKNOWN, None, None, None)
     ua = user_agents.parse(user_agent)
     return DeviceInfo(
         device_type=_device_type(ua),

@@ -8,7 +8,7 @@ particular account also goes through ``ensure_can_act_on``.
 
 from typing import Protocol
 
-from app.models import STAFF_ROLES
+from app.models import STAFF_ROLES, Role
 from app.services.errors import NotAllowed
 
 
@@ -19,9 +19,9 @@ class Permission:
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "user": frozenset(),
-    "support": frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS}),
-    "admin": frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS, Permission.VIEW_STAFF_AUDIT}),
+    Role.USER: frozenset(),
+    Role.SUPPORT: frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS}),
+    Role.ADMIN: frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS, Permission.VIEW_STAFF_AUDIT}),
 }
 
 
@@ -38,7 +38,7 @@ def can_act_on(staff: HasRole, subject: HasRole) -> bool:
     """Support staff handle customers' accounts; only admins handle staff accounts."""
     if staff.role not in STAFF_ROLES:
         return False
-    return subject.role not in STAFF_ROLES or staff.role == "admin"
+    return subject.role not in STAFF_ROLES or staff.role == Role.ADMIN
 
 
 def ensure_can_act_on(staff: HasRole, subject: HasRole) -> None:

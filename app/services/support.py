@@ -19,7 +19,7 @@ from app.services.audit import AuditService
 from app.services.errors import UserNotFound, ViewNotRecorded
 from app.services.paging import Page, paginate
 from app.services.permissions import Permission, ensure_can_act_on, ensure_permission
-from app.services.sessions import ActiveSession, EndedSession, SessionService
+from app.services.sessions import ActiveSession, EndedSession, Ending, SessionService
 from app.services.users import normalize_email
 
 SEARCH_PER_PAGE = 20
@@ -120,11 +120,7 @@ class SupportService:
         return self._sessions.end(
             session_id,
             owner_id=subject.id,
-            reason=EndReason.REVOKED_BY_SUPPORT,
-            ended_by=staff.id,
-            actor_kind=ActorKind.STAFF,
-            staff_reason=reason,
-            context=context,
+            ending=Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason=reason, context=context),
         )
 
     def end_all_sessions(
@@ -135,11 +131,7 @@ class SupportService:
         subject = self._subject(staff, user_id)
         count = self._sessions.end_all(
             subject.id,
-            reason=EndReason.REVOKED_BY_SUPPORT,
-            ended_by=staff.id,
-            actor_kind=ActorKind.STAFF,
-            staff_reason=reason,
-            context=context,
+            Ending.by_staff(staff.id, EndReason.REVOKED_BY_SUPPORT, staff_reason=reason, context=context),
         )
         return subject, count
 

@@ -11,7 +11,7 @@ from app.services.audit import AuditService, Snapshot
 from app.services.credentials import VerifiedCredentials
 from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredentials, InvalidRole, UserNotFound
 from app.services.passwords import Passwords
-from app.services.sessions import SessionService
+from app.services.sessions import Ending, SessionService
 
 if TYPE_CHECKING:
     from app.services.password_attempts import PasswordAttemptLimits
@@ -175,4 +175,4 @@ class UserService:
             raise UserNotFound(str(user_id))
         user.is_active = False
         self._db.flush()
-        return self._sessions.end_all(user.id, reason=EndReason.ACCOUNT_DISABLED, ended_by=None)
+        return self._sessions.end_all(user.id, Ending.by_system(EndReason.ACCOUNT_DISABLED))

@@ -1,16 +1,16 @@
 """The security events the session store records as it starts and ends sessions.
 
-Kept apart from ``sessions.py`` so the store reads as storage; ``SessionService``
+Kept apart from ``lifecycle`` so the store reads as storage; ``SessionService``
 calls these in the middle of its own work, so each event is flushed into the
 same transaction as the change it describes.
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from app.models import ACTOR_KINDS, ActorKind, EndReason, EventType, UserSession
-from app.services.audit import MAX_LISTED_SESSIONS, NOWHERE, AuditService, Snapshot, clean_staff_reason
+from app.models import ActorKind, EndReason, EventType, UserSession
+from app.services.audit import MAX_LISTED_SESSIONS, NOWHERE, AuditService, Snapshot
+from app.services.sessions.ending import Ending
 
 # What an event remembers of each session it ends (the RETURNING columns).
 ENDED_COLUMNS = (
@@ -25,49 +25,6 @@ ENDED_COLUMNS = (
 # A browser ending its own session (signing out, or signing in again over
 # it) is a sign-out; every other reason is a revocation.
 _SIGN_OUT_REASONS = frozenset({EndReason.SIGNED_OUT, EndReason.SUPERSEDED})
-
-
-def _infer_actor_kind(reason: str, ended_by: int | None, owner_id: int) -> str:
-    # Callers written before events existed pass only reason and ended_by.
-    if reason == EndReason.REVOKED_BY_SUPPORT:
-        return ActorKind.STAFF
-    if ended_by is None:
-        return ActorKind.SYSTEM
-    return ActorKind.USER if ended_by == owner_id else ActorKind.STAFF
-
-
-@dataclass(frozen=True, slots=True)
-class Ending:
-    """Who is ending sessions and why, checked before anything is written."""
-
-    reason: str
-    actor_kind: str
-    actor_id: int | None
-    staff_reason: str | None
-    context: Mapping[str, Any] | None
-
-    @classmethod
-    def of(
-        cls,
-        owner_id: int,
-        *,
-        reason: str,
-        ended_by: int | None,
-        actor_kind: str | None,
-        staff_reason: str | None,
-        context: Mapping[str, Any] | None,
-    ) -> "Ending":
-        """Raises ReasonRequired for a staff actor without a usable reason."""
-        kind = actor_kind or _infer_actor_kind(reason, ended_by, owner_id)
-        if kind not in ACTOR_KINDS or (kind != ActorKind.SYSTEM and ended_by is None):
-            raise ValueError(f"actor {kind!r} ending a session needs a known kind and ended_by")
-        return cls(
-            reason=reason,
-            actor_kind=kind,
-            actor_id=None if kind == ActorKind.SYSTEM else ended_by,
-            staff_reason=clean_staff_reason(staff_reason) if kind == ActorKind.STAFF else None,
-            context=context,
-        )
 
 
 class SessionEvents:

@@ -1,0 +1,117 @@
+"""The hot path: which session a cookie token opens, and recording that it was used.
+
+Every request resolves its token with one indexed SELECT of the few columns
+it needs, and writes only when the last recorded activity is older than the
+touch interval.
+"""
+
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy import ColumnElement, and_, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.database import DirectSelect
+from app.models import EndReason, User, UserSession
+from app.services.sessions.policy import SessionPolicy
+from app.services.sessions.signed_in import SignedInUser
+from app.services.sessions.tokens import hash_token, is_well_formed_token
+
+RESOLVE = (
+    select(
+        UserSession.id,
+        UserSession.user_id,
+        User.email,
+        User.role,
+        UserSession.created_at,
+        UserSession.last_activity_at,
+        UserSession.authenticated_at,
+    )
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.session_token_hash == bindparam("token_hash"),
+        UserSession.is_active.is_(True),
+        UserSession.expires_at > bindparam("now"),
+        User.is_active.is_(True),
+        # Opened with a password the account no longer has: nothing.
+        UserSession.credentials_version == User.credentials_version,
+    )
+)
+
+
+def active_at(now: datetime) -> ColumnElement[bool]:
+    """Rows of sessions that are open at ``now``: not ended, not expired."""
+    return and_(UserSession.is_active.is_(True), UserSession.expires_at > now)
+
+
+class SessionLookup:
+    """Resolving tokens and recording activity; part of ``SessionService``."""
+
+    _db: Session
+    _clock: Clock
+    policy: SessionPolicy
+
+    def resolve(self, token: str) -> SignedInUser | None:
+        """The active, unexpired session for a cookie token, in one SELECT.
+
+        The SELECT goes straight to the driver on a pooled connection of its
+        own (``DirectSelect``), never through the request's ORM session: on
+        PostgreSQL one round trip in autocommit, and nothing built per
+        request beyond the row itself.
+        """
+        if not is_well_formed_token(token):
+            return None
+        row = self._resolve_statement.first(token_hash=hash_token(token), now=self._clock.now())
+        return None if row is None else SignedInUser(*row)
+
+    @cached_property
+    def _resolve_statement(self) -> DirectSelect:
+        # Built once, on first use: asking the scoped ORM session for its
+        # engine on every request would build a Session the request may never use.
+        return DirectSelect(self._db.get_bind(UserSession), RESOLVE)
+
+    def touch_if_due(self, signed_in: SignedInUser) -> bool:
+        """Record activity and slide the idle expiry, at most once per touch interval."""
+        now = self._clock.now()
+        if now - signed_in.last_activity_at < self.policy.touch_interval:
+            return False
+        self._db.execute(
+            update(UserSession)
+            .where(UserSession.id == signed_in.session_id)
+            .values(
+                last_activity_at=now,
+                expires_at=self.policy.expiry(created_at=signed_in.created_at, active_at=now),
+            )
+        )
+        return True
+
+    def recently_authenticated(self, signed_in: SignedInUser) -> bool:
+        """Whether a password was entered on this session within the re-authentication window."""
+        return self._clock.now() - signed_in.authenticated_at < self.policy.reauthentication_window
+
+    def why_not_active(self, token: str) -> str:
+        """Why a token resolves to nothing: an EndReason value, "expired" or "unknown".
+
+        Only called on the failure path, so it costs the hot path nothing.
+        A session opened with a password the account has since changed is
+        reported as ended by that change, as if it had been ended with the others.
+        """
+        if not is_well_formed_token(token):
+            return "unknown"
+        row = self._db.execute(
+            select(
+                UserSession.is_active,
+                UserSession.revoked_reason,
+                (UserSession.credentials_version == User.credentials_version).label("current_credentials"),
+            )
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.session_token_hash == hash_token(token))
+        ).first()
+        if row is None:
+            return "unknown"
+        if not row.is_active:
+            return row.revoked_reason or "unknown"
+        if not row.current_credentials:
+            return EndReason.PASSWORD_CHANGED
+        return "expired"

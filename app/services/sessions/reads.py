@@ -1,0 +1,81 @@
+"""What pages read of sessions: the active ones, the recently ended ones, one by refresh token."""
+
+import uuid
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from app.clock import Clock
+from app.models import User, UserSession
+from app.services.sessions.lookup import active_at
+from app.services.sessions.tokens import hash_token
+
+
+class ActiveSession(NamedTuple):
+    """One active session as pages show it: what was stored at sign-in, and when it was last used.
+
+    Plain columns rather than ORM objects: the devices page lists every
+    session of the account, and loading, tracking and releasing an entity
+    per row cost more than rendering it.
+    """
+
+    id: uuid.UUID
+    device_type: str
+    browser: str | None
+    os: str | None
+    device: str | None
+    country: str | None
+    city: str | None
+    ip_address: str | None
+    user_agent: str | None
+    created_at: datetime
+    last_activity_at: datetime
+
+
+_ACTIVE_SESSION_COLUMNS = tuple(getattr(UserSession, name) for name in ActiveSession._fields)
+
+
+class EndedSession(NamedTuple):
+    """An ended session row and the email of whoever ended it (None: the system or its owner gone)."""
+
+    row: UserSession
+    ended_by_email: str | None
+
+
+class SessionReads:
+    """Reading sessions for pages; part of ``SessionService``."""
+
+    _db: Session
+    _clock: Clock
+
+    def list_active(self, user_id: int) -> list[ActiveSession]:
+        """The user's active sessions, most recently active first."""
+        rows = self._db.execute(
+            select(*_ACTIVE_SESSION_COLUMNS)
+            .where(UserSession.user_id == user_id, active_at(self._clock.now()))
+            .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
+        )
+        return [ActiveSession(*row) for row in rows]
+
+    def list_recently_ended(self, user_id: int, *, limit: int = 20) -> list[EndedSession]:
+        """The user's ended sessions still kept, most recently ended first, with who ended each."""
+        ender = aliased(User)
+        rows = self._db.execute(
+            select(UserSession, ender.email)
+            .outerjoin(ender, ender.id == UserSession.revoked_by)
+            .where(UserSession.user_id == user_id, UserSession.is_active.is_(False))
+            .order_by(UserSession.revoked_at.desc(), UserSession.created_at.desc())
+            .limit(limit)
+        ).all()
+        return [EndedSession(row, email) for row, email in rows]
+
+    def find_by_refresh_token(self, refresh_token: str) -> UserSession | None:
+        """The active session that holds this refresh token, if any."""
+        return self._db.scalar(
+            select(UserSession).where(
+                UserSession.refresh_token_hash == hash_token(refresh_token),
+                active_at(self._clock.now()),
+            )
+        )

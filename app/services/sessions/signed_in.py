@@ -1,0 +1,33 @@
+"""Who one request is signed in as: the row the hot path returns."""
+
+import uuid
+from datetime import datetime
+from typing import NamedTuple
+
+from app.models import STAFF_ROLES
+
+
+class SignedInUser(NamedTuple):
+    """What one request knows about who is signed in: a plain row, no ORM object.
+
+    It is also Flask-Login's ``current_user``.
+    """
+
+    session_id: uuid.UUID
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    last_activity_at: datetime
+    authenticated_at: datetime
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
