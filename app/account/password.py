@@ -1,12 +1,12 @@
 """Changing the password: the other sessions end, this one gets a new token."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.account import bp
 from app.account.forms import ChangePasswordForm
-from app.auth.cookies import set_session_cookie
+from app.auth.responses import reauthenticated_response
 from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
@@ -32,20 +32,16 @@ def change_password() -> Response | str:
     except IncorrectPassword:
         form.current_password.errors.append("That is not your current password.")
         return render_template(TEMPLATE, form=form)
-    sessions = services().sessions
-    ended = sessions.end_others(
+    ended = services().sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
         reason=EndReason.PASSWORD_CHANGED, ended_by=current_user.id,
     )
     # Typing the current password was a re-authentication: new token, fresh
     # window, and bound to the new password, the only session that still is.
-    sessions.record_authentication(current_user.session_id)
-    token = sessions.rotate_token(current_user.session_id, credentials_version=user.credentials_version)
-    db.session.commit()
-    flash(password_changed_message(ended), "success")
-    response = redirect(url_for("account.devices"))
-    set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
-    return response
+    return reauthenticated_response(
+        url_for("account.devices"), success_message=password_changed_message(ended),
+        credentials_version=user.credentials_version,
+    )
 
 
 def password_changed_message(other_sessions_ended: int) -> str:

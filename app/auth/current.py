@@ -4,7 +4,7 @@ from flask import Flask, Request, Response, abort, current_app, flash, g, redire
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.auth.cookies import clear_session_cookie
+from app.auth.responses import clear_session_cookie
 from app.auth.redirects import current_path
 from app.extensions import db, login_manager, services
 from app.services.sessions import SignedInUser
