@@ -8,7 +8,7 @@ from app.account import bp
 from app.account.forms import ChangePasswordForm
 from app.auth.responses import reauthenticated_response
 from app.auth.throttle import password_form
-from app.extensions import db, services
+from app.extensions import services
 from app.models import EndReason
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import IncorrectPassword
