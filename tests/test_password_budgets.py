@@ -233,7 +233,7 @@ def test_a_correct_password_in_the_service_costs_nothing(app, app_context, make_
     users = services(app).users
     for _ in range(3 * 3):
         assert users.check_password(user.id, PASSWORD, client_ip="198.51.100.1")
-        assert users.authenticate(user.email, PASSWORD, client_ip="198.51.100.1").id == user.id
+        assert users.authenticate(user.email, PASSWORD, client_ip="198.51.100.1").user.id == user.id
     with pytest.raises(IncorrectPassword):
         users.change_password(user.id, "wrong", NEW_PASSWORD, client_ip="198.51.100.1")
     assert users.change_password(user.id, PASSWORD, NEW_PASSWORD, client_ip="198.51.100.1").id == user.id

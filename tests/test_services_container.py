@@ -14,6 +14,7 @@ from app.config import load_config
 from app.extensions import services as services_of
 from app.models import SecurityEvent
 from app.services.container import Services, build_services
+from app.services.credentials import VerifiedCredentials
 from tests.conftest import PASSWORD, START
 
 SERVICES_PACKAGE = Path(__file__).resolve().parent.parent / "app" / "services"
@@ -53,7 +54,7 @@ def test_build_services_works_on_a_plain_sqlalchemy_session_with_no_app(app, dat
             built = build_services(db_session, config, clock=clock, logger=logging.getLogger("test"))
             user = built.users.create("plain@example.com", PASSWORD)
             clock.advance(minutes=5)
-            new = built.sessions.create(user, user_agent="pytest", ip_address="203.0.113.9")
+            new = built.sessions.create(VerifiedCredentials.without_password(user), user_agent="pytest", ip_address="203.0.113.9")
             db_session.commit()
 
             assert not flask.has_app_context()
