@@ -9,6 +9,7 @@ from app.extensions import db, services
 from app.models import ROLES, EndReason
 from app.presenters.plurals import plural
 from app.services.errors import EmailTaken, InvalidRole, UserNotFound
+from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.services.sessions import Ending
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -26,8 +27,10 @@ def create_user(email: str, role: str, password: str) -> None:
     """Create an account."""
     if "@" not in email:
         raise click.BadParameter("that is not an email address", param_hint="EMAIL")
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        raise click.BadParameter(
+            f"use between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters", param_hint="--password"
+        )
     try:
         user = services().users.create(email, password, role=role)
     except EmailTaken:

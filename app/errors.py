@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
 from app.auth.redirects import safe_next
-from app.auth.routes import signed_out_response
+from app.auth.responses import signed_out_response
 from app.extensions import db
 from app.services.errors import SessionNotFound
 

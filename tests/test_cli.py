@@ -39,10 +39,21 @@ def test_users_create_refuses_a_duplicate_email_whatever_its_case(runner, make_u
     assert "already exists" in result.output
 
 
-def test_users_create_refuses_a_short_password(runner):
-    result = runner.invoke(args=["users", "create", "s@example.com", "--password", "short"])
+@pytest.mark.parametrize("password", ["short", "eleven char", "x" * 1025])
+def test_users_create_refuses_a_password_of_the_wrong_length(app, runner, services, password):
+    """The same limits as the password form: 12 to 1024 characters."""
+    result = runner.invoke(args=["users", "create", "s@example.com", "--password", password])
     assert result.exit_code == 2
-    assert "at least 8 characters" in result.output
+    assert "use between 12 and 1024 characters" in result.output
+    with app.app_context():
+        assert services.users.find_by_email("s@example.com") is None
+
+
+def test_users_create_takes_a_password_of_exactly_twelve_characters(app, runner, services):
+    result = runner.invoke(args=["users", "create", "s@example.com", "--password", "twelve chars"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert services.users.authenticate("s@example.com", "twelve chars")
 
 
 def test_users_set_role(app, runner, make_user):

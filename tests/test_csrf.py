@@ -91,7 +91,7 @@ def test_every_post_route_refuses_a_missing_token(app, client, make_user, make_s
     sign_in(client, user.email)
     other, _ = make_session(user)
     routes = post_routes(app)
-    assert {"/sign-in", "/sign-out", "/devices/<session_id>/sign-out", "/devices/sign-out-others"} <= set(routes)
+    assert {"/sign-in", "/sign-out", "/devices/<uuid:session_id>/sign-out", "/devices/sign-out-others"} <= set(routes)
 
     for route in routes:
         url = re.sub(r"<(uuid:)?session_id>", str(other.id), route).replace("<int:user_id>", str(user.id))

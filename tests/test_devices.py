@@ -106,12 +106,22 @@ def test_signing_out_another_device_ends_it_and_says_which(app, laptop_and_phone
     assert laptop.get("/devices").status_code == 200
 
 
-@pytest.mark.parametrize("bad_id", ["00000000-0000-0000-0000-000000000000", "not-a-uuid"])
-def test_unknown_session_ids_are_a_clear_404(laptop_and_phone, bad_id):
+def test_an_unknown_session_id_is_a_clear_404(laptop_and_phone):
     _, laptop, _ = laptop_and_phone
-    response = laptop.post(f"/devices/{bad_id}/sign-out")
+    response = laptop.post("/devices/00000000-0000-0000-0000-000000000000/sign-out")
     assert response.status_code == 404
     assert "That session does not exist or is already signed out." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "1", "00000000-0000-0000-0000-00000000000g"])
+def test_a_malformed_session_id_is_a_404_and_changes_nothing(app, laptop_and_phone, bad_id):
+    user, laptop, phone = laptop_and_phone
+    response = laptop.post(f"/devices/{bad_id}/sign-out")
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.query(UserSession).filter_by(user_id=user.id, is_active=True).count() == 2
+    assert laptop.get("/devices").status_code == 200
+    assert phone.get("/devices").status_code == 200
 
 
 def test_another_users_session_id_is_a_404_and_changes_nothing(
@@ -139,6 +149,19 @@ def test_signing_out_this_device_from_the_list_is_an_ordinary_sign_out(app, lapt
     assert response.headers["Location"] == "/sign-in"
     assert row(app, own_id).revoked_reason == "signed_out"
     assert laptop.get_cookie("__Host-doorman") is None
+    assert phone.get("/devices").status_code == 200
+
+
+@pytest.mark.config(REAUTHENTICATION_WINDOW=600)
+def test_signing_out_this_device_from_the_list_needs_no_password_after_the_window(app, laptop_and_phone, clock):
+    _, laptop, phone = laptop_and_phone
+    own_id = session_ids(laptop.get("/devices").get_data(as_text=True))[0]
+    clock.advance(minutes=11)
+
+    response = laptop.post(f"/devices/{own_id}/sign-out")
+
+    assert response.headers["Location"] == "/sign-in"
+    assert row(app, own_id).revoked_reason == "signed_out"
     assert phone.get("/devices").status_code == 200
 
 

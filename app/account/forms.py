@@ -4,18 +4,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-NEW_PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 1024
-
-
-class EndSessionForm(FlaskForm):
-    """Signs one session out; carries only the CSRF token (the id is in the URL)."""
-
-    submit = SubmitField("Sign out")
+from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 
 class SignOutOthersForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     submit = SubmitField("Sign out all other sessions")
 
 
@@ -34,9 +27,9 @@ class ChangePasswordForm(FlaskForm):
         validators=[
             DataRequired(),
             Length(
-                min=NEW_PASSWORD_MIN_LENGTH,
+                min=PASSWORD_MIN_LENGTH,
                 max=PASSWORD_MAX_LENGTH,
-                message=f"Use between {NEW_PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters.",
+                message=f"Use between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters.",
             ),
         ],
     )

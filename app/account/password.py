@@ -1,14 +1,14 @@
 """Changing the password: the other sessions end, this one gets a new token."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.account import bp
 from app.account.forms import ChangePasswordForm
-from app.auth.cookies import set_session_cookie
+from app.auth.responses import reauthenticated_response
 from app.auth.throttle import password_form
-from app.extensions import db, services
+from app.extensions import services
 from app.models import EndReason
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import IncorrectPassword
@@ -33,20 +33,16 @@ def change_password() -> Response | str:
     except IncorrectPassword:
         form.current_password.errors.append("That is not your current password.")
         return render_template(TEMPLATE, form=form)
-    sessions = services().sessions
-    ended = sessions.end_others(
+    ended = services().sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
         ending=Ending.by_user(current_user.id, EndReason.PASSWORD_CHANGED),
     )
     # Typing the current password was a re-authentication: new token, fresh
     # window, and bound to the new password, the only session that still is.
-    sessions.record_authentication(current_user.session_id)
-    token = sessions.rotate_token(current_user.session_id, credentials_version=user.credentials_version)
-    db.session.commit()
-    flash(password_changed_message(ended), "success")
-    response = redirect(url_for("account.devices"))
-    set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
-    return response
+    return reauthenticated_response(
+        url_for("account.devices"), success_message=password_changed_message(ended),
+        credentials_version=user.credentials_version,
+    )
 
 
 def password_changed_message(other_sessions_ended: int) -> str:

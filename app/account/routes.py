@@ -1,15 +1,16 @@
 """The devices page: where this account is signed in, and signing any of it out."""
 
+import uuid
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from app.account import bp
-from app.account.forms import EndSessionForm, SignOutOthersForm
-from app.auth.cookies import set_session_cookie
-from app.auth.reauth import ask_for_password, recently_authenticated
-from app.auth.routes import end_this_session
+from app.account.forms import SignOutOthersForm
+from app.auth.reauth import recent_authentication_required
+from app.auth.responses import end_this_session, reauthenticated_response
 from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason
@@ -43,17 +44,21 @@ def _devices_page(others_form: SignOutOthersForm) -> str:
     )
 
 
-@bp.post("/devices/<session_id>/sign-out")
+def _back_to_devices(**_: object) -> str:
+    return url_for("account.devices")
+
+
+def _is_this_session(session_id: uuid.UUID) -> bool:
+    return session_id == current_user.session_id
+
+
+@bp.post("/devices/<uuid:session_id>/sign-out")
 @login_required
-def end_session(session_id: str) -> Response:
-    """Sign out one session; this device's own is an ordinary sign-out."""
-    if not EndSessionForm().validate_on_submit():
-        flash("That form had expired, so nothing was changed. Please try again.", "warning")
-        return redirect(url_for("account.devices"))
-    if session_id == str(current_user.session_id):
+@recent_authentication_required(_back_to_devices, unless=_is_this_session)
+def end_session(session_id: uuid.UUID) -> Response:
+    """Sign out one session; this device's own is an ordinary sign-out (and needs no password)."""
+    if _is_this_session(session_id):
         return end_this_session()
-    if not recently_authenticated():
-        return ask_for_password(url_for("account.devices"))
     try:
         ended = services().sessions.end(
             session_id, owner_id=current_user.id,
@@ -77,16 +82,9 @@ def end_other_sessions() -> Response | str:
     if not services().users.check_password(current_user.id, form.password.data, client_ip=client_ip(request)):
         form.password.errors.append(WRONG_PASSWORD)
         return _devices_page(form)
-    sessions = services().sessions
-    count = sessions.end_others(
+    count = services().sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
         ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=sign_in_details(request)),
     )
     # Entering the password was a re-authentication: a new token and a fresh window.
-    sessions.record_authentication(current_user.session_id)
-    token = sessions.rotate_token(current_user.session_id)
-    db.session.commit()
-    flash(signed_out_others(count), "success")
-    response = redirect(url_for("account.devices"))
-    set_session_cookie(response, token, expires=sessions.policy.cookie_expiry(current_user.created_at))
-    return response
+    return reauthenticated_response(url_for("account.devices"), success_message=signed_out_others(count))

@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from app.auth.cookies import clear_session_cookie
 from app.auth.redirects import current_path
+from app.auth.responses import clear_session_cookie
 from app.extensions import db, login_manager, services
 from app.presenters.end_reasons import ended_session_message
 from app.services.sessions import SignedInUser

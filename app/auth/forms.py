@@ -4,21 +4,17 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from app.services.passwords import PASSWORD_MAX_LENGTH
+
 
 class SignInForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     next = HiddenField()
     submit = SubmitField("Sign in")
 
 
-class SignOutForm(FlaskForm):
-    """Carries only the CSRF token."""
-
-    submit = SubmitField("Sign out")
-
-
 class ConfirmPasswordForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     next = HiddenField()
     submit = SubmitField("Confirm")

@@ -29,17 +29,20 @@ def ask_for_password(next_url: str) -> Response:
 
 
 def recent_authentication_required(
-    return_to: Callable[..., str],
+    return_to: Callable[..., str], *, unless: Callable[..., bool] | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Ask for the password first unless it was entered within the window.
 
     ``return_to`` gets the view's URL arguments and gives the page to come back to.
+    ``unless``, given the same arguments, says when this request is not
+    sensitive and needs no password (signing out one's own session).
     """
 
     def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            if not recently_authenticated():
+            exempt = unless is not None and unless(**kwargs)
+            if not exempt and not recently_authenticated():
                 return ask_for_password(return_to(**kwargs))
             return view(*args, **kwargs)
 

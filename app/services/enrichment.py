@@ -258,10 +258,6 @@ class GeoLocator:
         # Only the class name: messages from the reader may echo file contents.
         self._log.warning(message, self._path, type(exc).__name__)
 
-    @property
-    def available(self) -> bool:
-        return self._reader is not None
-
     def locate(self, ip: str | None, languages: Sequence[str] = ("en",)) -> Place:
         addr = _parse_ip(ip)
         if self._reader is None or addr is None or _is_local(addr) or addr.is_multicast:

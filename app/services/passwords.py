@@ -5,6 +5,12 @@ import threading
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
+# What a new password may be, wherever one is chosen (the password form, the
+# command line). A password being checked is only held to the maximum, so
+# that an old shorter one still opens its account.
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+
 
 def make_hasher(profile_name: str) -> PasswordHasher:
     """A hasher using one of argon2-cffi's named parameter profiles.
