@@ -1,6 +1,8 @@
 """Helpers shared by the audit, activity and support tests."""
 
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -113,3 +115,30 @@ def record_worded_event(app, event_type, **columns):
         db.session.add(SecurityEvent(event_type=event_type, created_at=services_of(app).clock.now(),
                                      details=columns.pop("details", {}), **columns))
         db.session.commit()
+
+
+def run_together(*jobs: Callable[[], Any], join_timeout: float = 60) -> list[Any]:
+    """Run each job in its own thread, all released at once by a barrier; return results, re-raise errors.
+
+    Joins are bounded, so a deadlock fails the test instead of hanging it.
+    """
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def run(index: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except BaseException as error:  # noqa: BLE001 - handed to the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+    assert not any(t.is_alive() for t in threads), "threads still running: a deadlock or a lost lock"
+    if errors:
+        raise errors[0]
+    return results

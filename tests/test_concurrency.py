@@ -7,8 +7,6 @@ one writer in at a time for the whole database and ignores FOR UPDATE, so
 these races cannot happen there and the tests would prove nothing.
 """
 
-import threading
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -17,8 +15,7 @@ from app.extensions import db
 from app.models import EndReason, UserSession
 from app.services.sessions import Ending
 from tests.conftest import PASSWORD
-
-JOIN_TIMEOUT = 60
+from tests.helpers import run_together
 
 
 @pytest.fixture(autouse=True)
@@ -27,28 +24,6 @@ def postgresql_only(database_url: str) -> None:
         pytest.skip("SQLite serialises all writers and has no row locks; the race needs PostgreSQL")
 
 
-def run_together(*jobs: Callable[[], object]) -> list[object]:
-    """Run each job in its own thread, all released at once; return results, re-raise errors."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except BaseException as error:  # noqa: BLE001 - handed to the test below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "threads still running: a deadlock or a lost lock"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def active_ids(app, user_id: int) -> set:

@@ -6,9 +6,6 @@ is counted is ``Passwords.verifications``: every run of argon2, the thing a
 budget exists to limit.
 """
 
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -19,13 +16,12 @@ from app.extensions import db, services
 from app.models import EventType, User
 from app.services.errors import IncorrectPassword, InvalidCredentials, TooManyAttempts
 from tests.conftest import PASSWORD, REDIS_URL, create_test_app
-from tests.helpers import csrf_tokens_in, event_types
+from tests.helpers import csrf_tokens_in, event_types, run_together
 
 BUDGETS = {"PASSWORD_ATTEMPTS_PER_ACCOUNT": "3 per 15 minutes", "PASSWORD_ATTEMPTS_PER_IP": "1000 per minute"}
 pytestmark = pytest.mark.config(**BUDGETS)
 GUESSES = 12  # at once, against a budget of 3
 NEW_PASSWORD = "a brand new password"
-JOIN_TIMEOUT = 60
 # About as slow as a production hash (~10 ms): the suite's cheapest profile verifies
 # in microseconds, which would hide how long guesses overlap for real.
 PRODUCTION_LIKE_HASHER = PasswordHasher(time_cost=2, memory_cost=4096, parallelism=1)
@@ -35,28 +31,6 @@ def verifications(*apps: Flask) -> int:
     return sum(services(app).passwords.verifications for app in apps)
 
 
-def all_at_once(*jobs: Callable[[], Any]) -> list[Any]:
-    """Run each job in its own thread, all released together; return their results, re-raise errors."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except BaseException as error:  # noqa: BLE001 - handed to the test below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "threads still running"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def with_a_production_like_hash(app: Flask, user: User) -> User:
@@ -91,7 +65,7 @@ def test_parallel_wrong_passwords_verify_no_more_than_the_budget(app, make_user,
     users = [with_a_production_like_hash(app, make_user()) for _ in range(GUESSES if len(set(ips)) == 1 else 1)]
     before = verifications(app)
 
-    statuses = all_at_once(*[
+    statuses = run_together(*[
         lambda n=n: wrong_sign_in(app.test_client(), users[n % len(users)].email, ips[n]) for n in range(GUESSES)
     ])
 
@@ -109,7 +83,7 @@ def test_parallel_wrong_passwords_on_two_processes_sharing_redis_verify_no_more_
     processes = [app, other_process]
     before = verifications(*processes)
     try:
-        statuses = all_at_once(*[
+        statuses = run_together(*[
             lambda n=n: wrong_sign_in(processes[n % 2].test_client(), user.email, f"198.51.100.{n}")
             for n in range(GUESSES)
         ])
@@ -146,7 +120,7 @@ def test_the_four_password_forms_share_one_budget_under_concurrency(app, client,
     ]
     before = verifications(app)
 
-    statuses = all_at_once(*jobs)
+    statuses = run_together(*jobs)
 
     assert verifications(app) - before == 3
     assert sorted(statuses) == [200] * 3 + [429] * (GUESSES - 3)
