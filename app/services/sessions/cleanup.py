@@ -79,6 +79,9 @@ class SessionCleanup:
         """
         now = self._clock.now()
         dialect = self._db.get_bind(UserSession).dialect.name
+        # Committed with the first batch: exchanged refresh tokens of sessions
+        # that no longer open anything catch no reuse worth catching.
+        self.forget_rotated_tokens_of_closed_sessions()
         deleted = 0
         for column, cutoff in (
             (UserSession.expires_at, now),
@@ -93,9 +96,6 @@ class SessionCleanup:
                 # A short batch is the last: any row it skipped is being deleted by a sign-in.
                 if count < batch_size:
                     break
-        # Exchanged refresh tokens of sessions that no longer open anything catch no reuse worth catching.
-        self.forget_rotated_tokens_of_closed_sessions()
-        commit()
         return deleted
 
     def forget_rotated_tokens_of_closed_sessions(self) -> int:
