@@ -300,3 +300,14 @@ def test_disabling_the_account_ends_app_sessions(app, client, make_user, service
         db.session.commit()
     assert_problem(client.get("/api/v1/sessions", headers=bearer(tokens["access_token"])), 401, "invalid-token")
     assert session_row(app, uuid.UUID(tokens["session_id"])).revoked_reason == EndReason.ACCOUNT_DISABLED
+
+
+def test_a_database_failure_on_a_bearer_request_is_a_503_problem_never_a_500(app, client, make_user,
+                                                                            sessions_table_moved):
+    tokens = get_tokens(client, make_user().email)
+    with sessions_table_moved():
+        response = client.get("/api/v1/sessions", headers=bearer(tokens["access_token"]))
+        refresh = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert_problem(response, 503, "unavailable")
+    assert_problem(refresh, 503, "unavailable")
+    assert client.get("/api/v1/sessions", headers=bearer(tokens["access_token"])).status_code == 200
