@@ -149,6 +149,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SESSION_TOUCH_INTERVAL": _int(env, "SESSION_TOUCH_INTERVAL", 60),
         "MAX_SESSIONS_PER_USER": _int(env, "MAX_SESSIONS_PER_USER", 5),
         "ENDED_SESSION_RETENTION": _int(env, "ENDED_SESSION_RETENTION", 30 * DAY),
+        # An app's access token works this long; its refresh token lasts as long as the session.
+        "ACCESS_TOKEN_LIFETIME": _int(env, "ACCESS_TOKEN_LIFETIME", 15 * 60),
         # A password entered this recently allows sensitive actions without asking again.
         "REAUTHENTICATION_WINDOW": _int(env, "REAUTHENTICATION_WINDOW", 10 * 60),
         # Cookies: Secure (and __Host- prefixed) unless turned off for plain

@@ -6,6 +6,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
+from app.api.paths import is_api_path
+from app.api.problems import http_problem
 from app.auth.redirects import safe_next
 from app.auth.responses import signed_out_response
 from app.extensions import db
@@ -49,6 +51,12 @@ def database_failed(error: SQLAlchemyError) -> tuple[str, int]:
 
 
 @bp.app_errorhandler(HTTPException)
-def http_error(error: HTTPException) -> tuple[str, int]:
-    """A short page in the site's layout for 4xx and 5xx answers."""
+def http_error(error: HTTPException) -> tuple[str, int] | Response:
+    """A short page in the site's layout for 4xx and 5xx answers; problem details under the API's path.
+
+    The API blueprint answers its own views' errors; this catches those no
+    view of it raised (an unknown path, a method a path does not take).
+    """
+    if is_api_path(request.path):
+        return http_problem(error)
     return render_template("errors/error.html", error=error), error.code or 500

@@ -279,6 +279,17 @@ def bulk_loading(conn: Connection, table: str = "user_sessions") -> Iterator[Non
         ),
         {"table": table},
     ).all()
+    # Foreign keys of other tables that point at this one (rotated_refresh_tokens)
+    # hang on its primary key: they go first and come back last.
+    referencing = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE confrelid = CAST(:table AS regclass) AND contype = 'f'"
+        ),
+        {"table": table},
+    ).all()
+    for referrer, name, _ in referencing:
+        conn.execute(text(f'ALTER TABLE {referrer} DROP CONSTRAINT "{name}"'))
     for name, _ in constraints:
         conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for name, _ in indexes:
@@ -291,6 +302,8 @@ def bulk_loading(conn: Connection, table: str = "user_sessions") -> Iterator[Non
         conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
     for _, definition in indexes:
         conn.execute(text(definition))
+    for referrer, name, definition in referencing:
+        conn.execute(text(f'ALTER TABLE {referrer} ADD CONSTRAINT "{name}" {definition}'))
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import EndReason, UserSession
-from app.services.sessions import Ending
+from app.services.sessions import Ending, hash_token
 from tests.conftest import PASSWORD
 from tests.helpers import run_together
 
@@ -118,3 +118,43 @@ def test_v7_1_2_sign_ins_racing_at_the_session_limit_never_exceed_it(app, make_u
             .group_by(UserSession.revoked_reason)
         ).all())
     assert reasons == {None: 2, "session_limit": 6}
+
+
+def test_two_refreshes_with_the_same_token_have_exactly_one_winner_and_the_second_is_reuse(app, services, make_user):
+    """The exchange is one UPDATE on the old hash: one request gets a pair, never both.
+
+    With no grace window the loser presented a token that had just been
+    exchanged, which is reuse: the session ends, so no two clients ever hold
+    live tokens of it.
+    """
+    from app.services.credentials import VerifiedCredentials
+    from app.services.sessions import RefreshRefused
+
+    user = make_user()
+    # Several rounds of four requests each, so that some really overlap between reading the row and exchanging.
+    for _ in range(10):
+        with app.app_context():
+            opened = services.sessions.open_app_session(
+                VerifiedCredentials.without_password(db.session.merge(user)), client_name="CLI",
+                user_agent="doorman-cli/1.0", ip_address="203.0.113.9",
+            )
+            db.session.commit()
+
+        def exchange(token: str = opened.refresh_token) -> object:
+            with app.app_context():
+                try:
+                    return services.sessions.refresh(token)
+                except RefreshRefused:
+                    return "refused"
+                finally:
+                    db.session.commit()
+
+        results = run_together(*[exchange] * 4)
+
+        winners = [r for r in results if r != "refused"]
+        assert len(winners) == 1 and results.count("refused") == 3
+        with app.app_context():
+            row = db.session.get(UserSession, opened.session_id)
+            assert row.refresh_token_hash == hash_token(winners[0].refresh_token)
+            assert (row.is_active, row.revoked_reason) == (False, EndReason.REFRESH_TOKEN_REUSED)
+            assert services.sessions.resolve_bearer(winners[0].access_token) is None

@@ -59,6 +59,16 @@ def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(scratc
         db.engine.dispose()
 
 
+# user_sessions as revisions 0002 and 0003 have it: the model's table has columns added later.
+_sessions_0002 = sa.table(
+    "user_sessions", sa.column("id", sa.Uuid), sa.column("user_id"), sa.column("session_token_hash"),
+    sa.column("created_at", UTCDateTime), sa.column("last_activity_at", UTCDateTime),
+    sa.column("authenticated_at", UTCDateTime), sa.column("expires_at", UTCDateTime), sa.column("metadata", sa.JSON),
+)
+_sessions_0003 = sa.table("user_sessions", *(sa.column(c.name, c.type) for c in _sessions_0002.c),
+                          sa.column("credentials_version"))
+
+
 def test_0003_keeps_every_account_and_session_and_binds_them_to_the_first_password(scratch_database_url):
     """Existing accounts and sessions get version 1, so the upgrade signs nobody out; new sessions must say theirs.
 
@@ -74,8 +84,9 @@ def test_0003_keeps_every_account_and_session_and_binds_them_to_the_first_passwo
         with db.engine.begin() as conn:
             conn.execute(users.insert().values(email="before@example.com", password_hash="!", created_at=now))
             user_id = conn.execute(text("SELECT id FROM users")).scalar_one()
-            conn.execute(UserSession.__table__.insert().values(
-                user_id=user_id, session_token_hash=hash_token(token), expires_at=now + timedelta(days=1),
+            conn.execute(_sessions_0002.insert().values(
+                id=uuid.uuid4(), user_id=user_id, session_token_hash=hash_token(token), created_at=now,
+                last_activity_at=now, authenticated_at=now, expires_at=now + timedelta(days=1), metadata={},
             ))
 
         upgrade()
@@ -122,5 +133,72 @@ def test_the_check_constraints_built_from_the_enums_are_the_ones_the_migrations_
     assert modelled == migrated
     assert {name for _, name in migrated} == {
         "ck_users_role", "ck_user_sessions_device_type", "ck_user_sessions_valid_expires",
-        "ck_security_events_actor_kind",
+        "ck_user_sessions_kind", "ck_user_sessions_tokens_of_kind", "ck_security_events_actor_kind",
     }
+
+
+def test_0004_keeps_every_browser_session_and_event_and_its_downgrade_drops_only_app_sessions(scratch_database_url):
+    """Browser sessions (and their owners' events) survive 0004 both ways; app sessions cannot exist before it."""
+    app = create_test_app(scratch_database_url)
+    token = "b" * 43
+    now = datetime.now(UTC)
+    with app.app_context():
+        upgrade(revision="0003")
+        users = sa.table("users", sa.column("email"), sa.column("password_hash"), sa.column("created_at", UTCDateTime))
+        events = sa.table("security_events", sa.column("subject_id"), sa.column("actor_kind"),
+                          sa.column("event_type"), sa.column("details", sa.JSON), sa.column("created_at", UTCDateTime))
+        with db.engine.begin() as conn:
+            conn.execute(users.insert().values(email="before@example.com", password_hash="!", created_at=now))
+            user_id = conn.execute(text("SELECT id FROM users")).scalar_one()
+            conn.execute(_sessions_0003.insert().values(
+                id=uuid.uuid4(), user_id=user_id, session_token_hash=hash_token(token), created_at=now,
+                last_activity_at=now, authenticated_at=now, expires_at=now + timedelta(days=1), metadata={},
+                credentials_version=1,
+            ))
+            conn.execute(events.insert().values(subject_id=user_id, actor_kind="user", event_type="signed_in",
+                                                details={}, created_at=now))
+
+        upgrade()
+
+        with db.engine.connect() as conn:
+            kinds = conn.execute(text("SELECT kind FROM user_sessions")).scalars().all()
+        assert kinds == ["browser"]
+        assert services(app).sessions.resolve(token).id == user_id
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(UserSession.__table__.insert().values(
+                id=uuid.uuid4(), user_id=user_id, kind="app", access_token_hash=hash_token("a" * 43),
+                refresh_token_hash=hash_token("r" * 43), access_expires_at=now + timedelta(minutes=15),
+                created_at=now, last_activity_at=now, authenticated_at=now, expires_at=now + timedelta(days=1),
+                credentials_version=1, metadata={},
+            ))
+
+        downgrade(revision="0003")
+        with db.engine.connect() as conn:
+            counts = [conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                      for table in ("users", "user_sessions", "security_events")]
+            hashes = conn.execute(text("SELECT session_token_hash FROM user_sessions")).scalars().all()
+        assert counts == [1, 1, 1]
+        assert hashes == [hash_token(token)]
+        db.engine.dispose()
+
+
+def test_an_app_row_without_its_tokens_and_a_browser_row_without_its_cookie_hash_are_refused(app):
+    """The CHECK built from SessionKind: each kind of row holds the hashes that reach it."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.session.execute(sa.insert(sa.table("users", sa.column("email"), sa.column("password_hash"),
+                                              sa.column("created_at", UTCDateTime)))
+                           .values(email="x@example.com", password_hash="!", created_at=now))
+        user_id = db.session.execute(text("SELECT id FROM users")).scalar_one()
+        db.session.commit()
+        for columns in ({"kind": "app", "session_token_hash": hash_token("s" * 43)},
+                        {"kind": "browser", "access_token_hash": hash_token("a" * 43),
+                         "refresh_token_hash": hash_token("r" * 43)},
+                        {"kind": "tablet", "session_token_hash": hash_token("s" * 43)}):
+            with pytest.raises(sa.exc.IntegrityError):
+                with db.engine.begin() as conn:
+                    conn.execute(UserSession.__table__.insert().values(
+                        id=uuid.uuid4(), user_id=user_id, created_at=now, last_activity_at=now,
+                        authenticated_at=now, expires_at=now + timedelta(days=1), credentials_version=1,
+                        metadata={}, **columns))

@@ -247,7 +247,7 @@ def test_list_active_rows_carry_what_the_pages_show_and_no_secret(sessions, make
     [listed] = sessions.list_active(user.id)
 
     assert listed == (row.id, "mobile", "Safari 17", "iOS 17.1", "iPhone", "Spain", "Madrid", "81.2.69.142",
-                      "Mozilla/5.0 (iPhone)", row.created_at, row.last_activity_at)
+                      "Mozilla/5.0 (iPhone)", row.created_at, row.last_activity_at, "browser", None)
     assert listed.created_at.utcoffset() == timedelta(0)
     assert not any("hash" in field or "token" in field for field in type(listed)._fields)
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from app.api.paths import is_api_path
 from app.auth.redirects import current_path
 from app.auth.responses import clear_session_cookie
 from app.extensions import db, login_manager, services
@@ -18,6 +19,9 @@ def load_signed_in_user(req: Request) -> SignedInUser | None:
     A database error here must never let a request through as signed in:
     the request is marked, treated as anonymous, and answered with a 503.
     """
+    if is_api_path(req.path):
+        # The API takes bearer tokens only: a cookie there would need CSRF protection it does not have.
+        return None
     token = req.cookies.get(current_app.config["SESSION_TOKEN_COOKIE"])
     if not token:
         return None
@@ -40,7 +44,7 @@ def load_signed_in_user(req: Request) -> SignedInUser | None:
 
 
 def _resolve_before_request() -> None:
-    if request.endpoint == "static":
+    if request.endpoint == "static" or is_api_path(request.path):
         return
     # Resolve now rather than lazily mid-template, so a failure is a clean 503.
     current_user._get_current_object()

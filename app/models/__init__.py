@@ -1,11 +1,12 @@
 """Typed models. Importing this package registers every table on ``Base.metadata``."""
 
 from app.models.base import Base
+from app.models.rotated_refresh_token import RotatedRefreshToken
 from app.models.security_event import ActorKind, EventType, SecurityEvent
 from app.models.user import ROLES, STAFF_ROLES, Role, User
-from app.models.user_session import DeviceType, EndReason, UserSession
+from app.models.user_session import CLIENT_NAME_MAX_LENGTH, DeviceType, EndReason, SessionKind, UserSession
 
 __all__ = [
-    "ActorKind", "Base", "DeviceType", "EndReason", "EventType", "ROLES", "Role",
-    "STAFF_ROLES", "SecurityEvent", "User", "UserSession",
+    "CLIENT_NAME_MAX_LENGTH", "ActorKind", "Base", "DeviceType", "EndReason", "EventType", "ROLES", "Role",
+    "RotatedRefreshToken", "STAFF_ROLES", "SecurityEvent", "SessionKind", "User", "UserSession",
 ]

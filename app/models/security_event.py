@@ -34,6 +34,7 @@ class EventType(StrEnum):
     OTHER_SESSIONS_REVOKED = "other_sessions_revoked"
     ALL_SESSIONS_REVOKED = "all_sessions_revoked"
     SESSION_LIMIT_EVICTED = "session_limit_evicted"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
     PASSWORD_CHANGED = "password_changed"
     ROLE_CHANGED = "role_changed"
     STAFF_VIEWED_SESSIONS = "staff_viewed_sessions"

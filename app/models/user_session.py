@@ -1,4 +1,4 @@
-"""One row per sign-in: the server-side record that a browser's cookie points at."""
+"""One row per sign-in: the server-side record that a browser's cookie, or an app's tokens, point at."""
 
 import uuid
 from datetime import datetime
@@ -13,6 +13,14 @@ from app.models.base import Base, IPAddress, UTCDateTime, one_of, utcnow
 from app.models.user import User
 
 USER_AGENT_MAX_LENGTH = 512
+CLIENT_NAME_MAX_LENGTH = 60
+
+
+class SessionKind(StrEnum):
+    """What holds a session (``kind``): a browser's cookie, or an app's access and refresh tokens."""
+
+    BROWSER = "browser"
+    APP = "app"
 
 
 class DeviceType(StrEnum):
@@ -35,6 +43,14 @@ class EndReason(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     SUPERSEDED = "superseded"
     ACCOUNT_DISABLED = "account_disabled"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+
+
+# A browser row is reached by its cookie's hash; an app row by its access and refresh tokens' hashes.
+TOKENS_OF_KIND = (
+    f"(kind = '{SessionKind.BROWSER}' AND session_token_hash IS NOT NULL) OR "
+    f"(kind = '{SessionKind.APP}' AND access_token_hash IS NOT NULL AND refresh_token_hash IS NOT NULL)"
+)
 
 
 class UserSession(Base):
@@ -42,14 +58,25 @@ class UserSession(Base):
     __table_args__ = (
         CheckConstraint(one_of("device_type", DeviceType), name="device_type"),
         CheckConstraint("expires_at > created_at", name="valid_expires"),
+        CheckConstraint(one_of("kind", SessionKind), name="kind"),
+        CheckConstraint(TOKENS_OF_KIND, name="tokens_of_kind"),
         Index("ix_user_sessions_user_id_is_active", "user_id", "is_active"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    # SHA-256 hex digests; the tokens themselves are never stored.
-    session_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(
+        String(8), default=SessionKind.BROWSER.value, server_default=SessionKind.BROWSER.value
+    )
+    # What an app calls itself ("Doorman for iOS"); None for browsers.
+    client_name: Mapped[str | None] = mapped_column(String(CLIENT_NAME_MAX_LENGTH))
+    # SHA-256 hex digests; the tokens themselves are never stored. A browser
+    # holds the session token; an app the access and refresh tokens.
+    session_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The access token stops working then, or when the session does, whichever comes first.
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX_LENGTH))
     ip_address: Mapped[str | None] = mapped_column(IPAddress)

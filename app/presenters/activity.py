@@ -159,6 +159,9 @@ class _Sentences:
     def _session_limit_evicted(self) -> tuple[str, str | None]:
         return _capitalised(f"{self.where} was signed out{because(EndReason.SESSION_LIMIT)}"), None
 
+    def _refresh_token_reused(self) -> tuple[str, str | None]:
+        return "An app's sign-in was ended because an old token was used again", self.where
+
     def _other_sessions_revoked(self) -> tuple[str, str | None]:
         others = plural(int(self.details.get("count", 0)), "other session")
         return self._batch(

@@ -15,6 +15,7 @@ _LABELS: dict[str, str] = {
     EndReason.PASSWORD_CHANGED: "Password changed",
     EndReason.SUPERSEDED: "Replaced by a new sign-in",
     EndReason.ACCOUNT_DISABLED: "Account disabled",
+    EndReason.REFRESH_TOKEN_REUSED: "An old token was used again",
 }
 
 # Why the system ended sessions, as the end of a sentence.
@@ -23,6 +24,7 @@ _BECAUSE: dict[str, str] = {
     EndReason.ACCOUNT_DISABLED: " because the account was disabled",
     EndReason.SESSION_LIMIT: " because the account was signed in on too many devices",
     EndReason.REVOKED_BY_SUPPORT: " by support",
+    EndReason.REFRESH_TOKEN_REUSED: " because an old token was used again",
 }
 
 # Shown on the sign-in page when a cookie no longer opens a session;

@@ -22,14 +22,14 @@ from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionFor
 
 
 @bp.errorhandler(NotAllowed)
-def not_allowed(error: NotAllowed) -> tuple[str, int]:
+def not_allowed(error: NotAllowed) -> tuple[str, int] | Response:
     """Acting on an account this staff member may not touch: 403, nothing changed."""
     db.session.rollback()
     return http_error(Forbidden())
 
 
 @bp.errorhandler(UserNotFound)
-def no_such_account(error: UserNotFound) -> tuple[str, int]:
+def no_such_account(error: UserNotFound) -> tuple[str, int] | Response:
     db.session.rollback()
     return http_error(NotFound())
 

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, any_, delete, func, literal_column, 
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import UserSession
+from app.models import RotatedRefreshToken, UserSession
 from app.services.sessions.policy import SessionPolicy
 
 _ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit = off")
@@ -79,6 +79,9 @@ class SessionCleanup:
         """
         now = self._clock.now()
         dialect = self._db.get_bind(UserSession).dialect.name
+        # Committed with the first batch: exchanged refresh tokens of sessions
+        # that no longer open anything catch no reuse worth catching.
+        self.forget_rotated_tokens_of_closed_sessions()
         deleted = 0
         for column, cutoff in (
             (UserSession.expires_at, now),
@@ -94,3 +97,20 @@ class SessionCleanup:
                 if count < batch_size:
                     break
         return deleted
+
+    def forget_rotated_tokens_of_closed_sessions(self) -> int:
+        """Delete the exchanged refresh tokens of sessions that have ended or expired.
+
+        Reuse detection protects an open session; one that is closed already
+        refuses every token, so its history protects nothing. Expired rows
+        take theirs with them (ON DELETE CASCADE); ended rows are kept for
+        the retention, their history is not.
+        """
+        open_sessions = select(UserSession.id).where(UserSession.is_active.is_(True),
+                                                     UserSession.expires_at > self._clock.now())
+        result = self._db.execute(
+            delete(RotatedRefreshToken)
+            .where(RotatedRefreshToken.session_id.not_in(open_sessions))
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

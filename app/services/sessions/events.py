@@ -53,6 +53,17 @@ class SessionEvents:
                 details={"end_reason": EndReason.SESSION_LIMIT},
             )
 
+    def refresh_token_reused(self, row: UserSession) -> None:
+        """An app session ended because a refresh token it had already exchanged came back."""
+        self._audit.record(
+            EventType.REFRESH_TOKEN_REUSED,
+            subject_id=row.user_id,
+            actor_kind=ActorKind.SYSTEM,
+            session_id=row.id,
+            where=Snapshot.of(row),
+            details={"end_reason": EndReason.REFRESH_TOKEN_REUSED},
+        )
+
     def ended_one(self, ending: Ending, row: UserSession) -> None:
         """One session ended: where it was, and where the acting request came from."""
         details: dict[str, Any] = {"end_reason": ending.reason}

@@ -88,6 +88,18 @@ class SessionLifecycle:
         sessions are ended to make room. Records signed_in, and
         session_limit_evicted for each session ended to make room.
         """
+        token = new_token()
+        row = self._start(
+            credentials, {"session_token_hash": hash_token(token)},
+            user_agent=user_agent, ip_address=ip_address, **details,
+        )
+        return NewSession(row, token)
+
+    def _start(
+        self, credentials: VerifiedCredentials, token_columns: dict[str, Any], *,
+        user_agent: str | None, ip_address: str | None, **columns: Any,
+    ) -> UserSession:
+        """Insert a session row holding ``token_columns``, after the checks and the room every sign-in makes."""
         now = self._clock.now()
         user = credentials.user
         self._lock_user(user.id)
@@ -116,10 +128,8 @@ class SessionLifecycle:
             evicted = self._end_where(UserSession.id.in_(crowded_out), Ending.by_system(EndReason.SESSION_LIMIT))
             self._events.evicted(user.id, evicted)
 
-        token = new_token()
         row = UserSession(
             user_id=user.id,
-            session_token_hash=hash_token(token),
             user_agent=clean_user_agent(user_agent) or None,
             ip_address=ip_address,
             created_at=now,
@@ -127,12 +137,13 @@ class SessionLifecycle:
             authenticated_at=now,
             expires_at=self.policy.expiry(created_at=now, active_at=now),
             credentials_version=credentials.credentials_version,
-            **details,
+            **token_columns,
+            **columns,
         )
         self._db.add(row)
         self._db.flush()
         self._events.signed_in(row)
-        return NewSession(row, token)
+        return row
 
     def _lock_user(self, user_id: int) -> None:
         # Serialises concurrent sign-ins of one user on PostgreSQL, so two of

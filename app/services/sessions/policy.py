@@ -14,6 +14,8 @@ class SessionPolicy:
     max_sessions_per_user: int
     ended_retention: timedelta
     reauthentication_window: timedelta
+    # How long an app's access token works before the app must use its refresh token.
+    access_token_lifetime: timedelta = timedelta(minutes=15)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "SessionPolicy":
@@ -24,11 +26,16 @@ class SessionPolicy:
             max_sessions_per_user=config["MAX_SESSIONS_PER_USER"],
             ended_retention=timedelta(seconds=config["ENDED_SESSION_RETENTION"]),
             reauthentication_window=timedelta(seconds=config["REAUTHENTICATION_WINDOW"]),
+            access_token_lifetime=timedelta(seconds=config["ACCESS_TOKEN_LIFETIME"]),
         )
 
     def expiry(self, *, created_at: datetime, active_at: datetime) -> datetime:
         """Idle expiry slides with activity but never passes the absolute lifetime."""
         return min(active_at + self.idle_timeout, created_at + self.absolute_lifetime)
+
+    def access_expiry(self, *, issued_at: datetime, session_expires_at: datetime) -> datetime:
+        """An access token outlives neither its lifetime nor its session."""
+        return min(issued_at + self.access_token_lifetime, session_expires_at)
 
     def cookie_expiry(self, created_at: datetime) -> datetime:
         """The browser may keep the cookie for the absolute lifetime; the

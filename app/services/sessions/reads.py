@@ -32,6 +32,8 @@ class ActiveSession(NamedTuple):
     user_agent: str | None
     created_at: datetime
     last_activity_at: datetime
+    kind: str
+    client_name: str | None
 
 
 _ACTIVE_SESSION_COLUMNS = tuple(getattr(UserSession, name) for name in ActiveSession._fields)

@@ -4,18 +4,19 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.services.audit import AuditService
+from app.services.sessions.app_tokens import SessionAppTokens
 from app.services.sessions.cleanup import SessionCleanup
 from app.services.sessions.events import SessionEvents
-from app.services.sessions.lifecycle import SessionLifecycle
 from app.services.sessions.lookup import SessionLookup
 from app.services.sessions.policy import SessionPolicy
 from app.services.sessions.reads import SessionReads
 
 
-class SessionService(SessionLookup, SessionLifecycle, SessionCleanup, SessionReads):
+class SessionService(SessionLookup, SessionAppTokens, SessionCleanup, SessionReads):
     """Each part is a module of its own; they share the database session, the clock and the policy.
 
-    Parts joined by inheritance rather than delegation, so the hot path
+    ``SessionAppTokens`` brings ``SessionLifecycle`` with it. Parts joined by
+    inheritance rather than delegation, so the hot path
     (``resolve``) is still one method call and one statement per request.
     """
 
