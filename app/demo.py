@@ -20,7 +20,7 @@ from app.services.container import Services, build_services
 from app.services.credentials import VerifiedCredentials
 from app.services.enrichment import GeoLocator, describe_client
 from app.services.errors import InvalidCredentials
-from app.services.sessions import Ending
+from app.services.sessions import Ending, SignedInUser
 
 DEMO_PASSWORD = "correct horse battery staple"
 DEMO_ACCOUNTS = (
@@ -144,11 +144,13 @@ def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: dateti
         # Its first access token long expired, the app refreshed as apps do; that is its last activity.
         past.at(now - device.active_ago).sessions.refresh(tokens.refresh_token)
         return
-    new = opening.create(credentials, **client)
-    active_at = past.at(now - device.active_ago).sessions
-    signed_in = active_at.resolve(new.token)
-    if signed_in is not None:
-        active_at.touch_if_due(signed_in)
+    row = opening.create(credentials, **client).row
+    # Touched as a request would touch it, but from the row: the cookie lookup reads on a
+    # connection of its own, which cannot see this row before the loader commits.
+    signed_in = SignedInUser._make(
+        (row.id, user.id, user.email, user.role, row.created_at, row.last_activity_at, row.authenticated_at)
+    )
+    past.at(now - device.active_ago).sessions.touch_if_due(signed_in)
 
 
 def load_demo_data() -> Iterator[str]:

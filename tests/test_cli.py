@@ -1,5 +1,7 @@
 """The flask commands: accounts, cleanup and demo data."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -119,3 +121,13 @@ def test_demo_user_has_an_iphone_app_session_and_room_for_two_browsers(app, runn
     page = browsers[-1].get("/devices").get_data(as_text=True)
     assert "Doorman for iOS · iOS 17.1" in page and "badge--app" in page
     assert all(str(s.id) in page for s in active)  # the limit ended none of the demo's sessions
+
+
+def test_demo_sessions_were_last_active_when_the_demo_says(app, runner, clock):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        demo = db.session.scalar(select(User).where(User.email == "demo@example.com"))
+        rows = db.session.scalars(select(UserSession).where(UserSession.user_id == demo.id,
+                                                            UserSession.is_active.is_(True))).all()
+        idle = sorted(clock.now() - row.last_activity_at for row in rows)
+    assert idle == [timedelta(minutes=7), timedelta(hours=2), timedelta(days=1, hours=4)]
