@@ -16,6 +16,7 @@ from flask import current_app
 from app.clock import FrozenClock
 from app.extensions import db, services
 from app.models import EndReason, User
+from app.presenters.plurals import plural
 from app.services.container import Services, build_services
 from app.services.credentials import VerifiedCredentials
 from app.services.enrichment import GeoLocator, describe_client
@@ -168,7 +169,7 @@ def load_demo_data() -> Iterator[str]:
             devices = sorted(DEMO_DEVICES[email], key=lambda d: d.signed_in_ago, reverse=True)
             for device in devices:
                 _start_demo_session(past, user, device, now)
-            yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({len(devices)} sessions)"
+            yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({plural(len(devices), 'session')})"
         _add_demo_history(past, now)
     finally:
         past.close()
