@@ -111,15 +111,23 @@ def register_blueprints(app: Flask) -> None:
 def register_presenters(app: Flask) -> None:
     """The presenters templates call as filters: words and times from data."""
     from app.presenters.plurals import plural
-    from app.presenters.sessions import session_label, session_place, session_title
+    from app.presenters.sessions import (
+        APP_MARK,
+        APP_MARK_DESCRIPTION,
+        is_app_session,
+        session_label,
+        session_place,
+        session_title,
+    )
     from app.presenters.times import moment
 
     presenters: dict[str, Callable[..., Any]] = {
-        "moment": moment, "plural": plural,
+        "moment": moment, "plural": plural, "is_app_session": is_app_session,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
     }
     for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)
+    app.jinja_env.globals.update(app_mark=APP_MARK, app_mark_description=APP_MARK_DESCRIPTION)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -16,11 +16,12 @@ from flask import current_app
 from app.clock import FrozenClock
 from app.extensions import db, services
 from app.models import EndReason, User
+from app.presenters.plurals import plural
 from app.services.container import Services, build_services
 from app.services.credentials import VerifiedCredentials
 from app.services.enrichment import GeoLocator, describe_client
 from app.services.errors import InvalidCredentials
-from app.services.sessions import Ending
+from app.services.sessions import Ending, SignedInUser
 
 DEMO_PASSWORD = "correct horse battery staple"
 DEMO_ACCOUNTS = (
@@ -36,10 +37,12 @@ class DemoDevice:
     ip_address: str
     signed_in_ago: timedelta
     active_ago: timedelta
+    client_name: str | None = None  # set: an app's session, opened as the token endpoint opens one
 
 
-# Three sessions for the demo user, so that signing in from two browsers
-# stays within the five-session limit.
+# Three sessions for the demo user (two browsers and the iPhone app), so that
+# signing in from two more browsers stays within the five-session limit.
+DEMO_APP_NAME = "Doorman for iOS"
 DEMO_DEVICES = {
     "demo@example.com": (
         DemoDevice(
@@ -48,9 +51,9 @@ DEMO_DEVICES = {
             "147.96.1.1", timedelta(days=5), timedelta(minutes=7),  # Madrid
         ),
         DemoDevice(
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-            "Version/17.1.2 Mobile/15E148 Safari/604.1",
+            "Doorman/2.3 (iPhone; iOS 17.1; Scale/3.00)",
             "147.156.1.1", timedelta(days=3), timedelta(hours=2),  # Valencia
+            client_name=DEMO_APP_NAME,
         ),
         DemoDevice(
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -134,13 +137,21 @@ def _add_demo_history(past: _Past, now: datetime) -> None:
 
 
 def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: datetime) -> None:
-    new = past.at(now - device.signed_in_ago).sessions.create(
-        VerifiedCredentials.without_password(user), **describe_client(past.geo, device.user_agent, device.ip_address)
+    credentials = VerifiedCredentials.without_password(user)
+    client = describe_client(past.geo, device.user_agent, device.ip_address)
+    opening = past.at(now - device.signed_in_ago).sessions
+    if device.client_name is not None:
+        tokens = opening.open_app_session(credentials, client_name=device.client_name, **client)
+        # Its first access token long expired, the app refreshed as apps do; that is its last activity.
+        past.at(now - device.active_ago).sessions.refresh(tokens.refresh_token)
+        return
+    row = opening.create(credentials, **client).row
+    # Touched as a request would touch it, but from the row: the cookie lookup reads on a
+    # connection of its own, which cannot see this row before the loader commits.
+    signed_in = SignedInUser._make(
+        (row.id, user.id, user.email, user.role, row.created_at, row.last_activity_at, row.authenticated_at)
     )
-    active_at = past.at(now - device.active_ago).sessions
-    signed_in = active_at.resolve(new.token)
-    if signed_in is not None:
-        active_at.touch_if_due(signed_in)
+    past.at(now - device.active_ago).sessions.touch_if_due(signed_in)
 
 
 def load_demo_data() -> Iterator[str]:
@@ -158,7 +169,7 @@ def load_demo_data() -> Iterator[str]:
             devices = sorted(DEMO_DEVICES[email], key=lambda d: d.signed_in_ago, reverse=True)
             for device in devices:
                 _start_demo_session(past, user, device, now)
-            yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({len(devices)} sessions)"
+            yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({plural(len(devices), 'session')})"
         _add_demo_history(past, now)
     finally:
         past.close()

@@ -51,7 +51,7 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                shots = (("devices-desktop", 1280, 900, WINDOWS_UA), ("devices-phone", 375, 812, IPHONE_UA))
+                shots = (("devices-desktop", 1280, 900, WINDOWS_UA), ("devices-phone", 360, 800, IPHONE_UA))
                 for name, width, height, ua in shots:
                     with app.app_context():  # each screenshot starts from the demo's own sessions
                         list(load_demo_data())

@@ -47,6 +47,25 @@ def signed_in_client(
     return browser
 
 
+IOS_APP = "Doorman/2.3 (iPhone; iOS 17.1; Scale/3.00)"  # the User-Agent of an iOS app
+
+
+def app_signed_in(
+    app: Flask, email: str, *, client_name: str | None, user_agent: str = IOS_APP,
+    ip_address: str | None = None, password: str = PASSWORD,
+) -> dict[str, Any]:
+    """An app signed in as ``email`` through the real token endpoint: its JSON answer (tokens, session_id)."""
+    body: dict[str, Any] = {"email": email, "password": password}
+    if client_name is not None:
+        body["client_name"] = client_name
+    environ = {"REMOTE_ADDR": ip_address} if ip_address else {}
+    response = app.test_client().post("/api/v1/auth/token", json=body, headers={"User-Agent": user_agent},
+                                      environ_base=environ)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer: dict[str, Any] = response.get_json()
+    return answer
+
+
 def events_of(app: Flask, subject_id: int | None = None) -> list[SecurityEvent]:
     """Security events, oldest first, detached from the session."""
     with app.app_context():

@@ -1,10 +1,13 @@
 """The flask commands: accounts, cleanup and demo data."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.models import User, UserSession
+from app.models import RotatedRefreshToken, SessionKind, User, UserSession
 
 
 @pytest.fixture
@@ -93,3 +96,38 @@ def test_demo_load_is_repeatable(app, runner):
         assert roles["support@example.com"] == "support"
         demo = db.session.scalar(select(User).where(User.email == "demo@example.com"))
         assert db.session.query(UserSession).filter_by(user_id=demo.id, is_active=True).count() >= 3
+
+
+def test_demo_user_has_an_iphone_app_session_and_room_for_two_browsers(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        demo = db.session.scalar(select(User).where(User.email == "demo@example.com"))
+        active = db.session.scalars(select(UserSession).where(UserSession.user_id == demo.id,
+                                                              UserSession.is_active.is_(True))).all()
+        [phone_app] = [s for s in active if s.kind == SessionKind.APP]
+        assert (phone_app.client_name, phone_app.device, phone_app.device_type, phone_app.os) == (
+            "Doorman for iOS", "iPhone", "mobile", "iOS 17.1")
+        # Opened through the token endpoint's service: hashes of both tokens, one refresh already rotated.
+        assert phone_app.access_token_hash and phone_app.refresh_token_hash
+        assert db.session.query(RotatedRefreshToken).filter_by(session_id=phone_app.id).count() == 1
+        assert phone_app.last_activity_at > phone_app.created_at
+        limit = app.config["MAX_SESSIONS_PER_USER"]
+        assert len(active) + 2 <= limit  # two browsers can sign in without ending a demo session
+
+    browsers = [app.test_client(), app.test_client()]
+    for browser in browsers:
+        signed_in = browser.post("/sign-in", data={"email": "demo@example.com", "password": DEMO_PASSWORD})
+        assert signed_in.status_code == 302
+    page = browsers[-1].get("/devices").get_data(as_text=True)
+    assert "Doorman for iOS · iOS 17.1" in page and "badge--app" in page
+    assert all(str(s.id) in page for s in active)  # the limit ended none of the demo's sessions
+
+
+def test_demo_sessions_were_last_active_when_the_demo_says(app, runner, clock):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        demo = db.session.scalar(select(User).where(User.email == "demo@example.com"))
+        rows = db.session.scalars(select(UserSession).where(UserSession.user_id == demo.id,
+                                                            UserSession.is_active.is_(True))).all()
+        idle = sorted(clock.now() - row.last_activity_at for row in rows)
+    assert idle == [timedelta(minutes=7), timedelta(hours=2), timedelta(days=1, hours=4)]

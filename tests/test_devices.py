@@ -10,7 +10,13 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from app.models import UserSession
 from tests.conftest import PASSWORD
-from tests.helpers import CHROME_MAC, MADRID, SAFARI_IPHONE, VALENCIA  # places in the bundled GeoLite2 file
+from tests.helpers import (  # places in the bundled GeoLite2 file
+    CHROME_MAC,
+    MADRID,
+    SAFARI_IPHONE,
+    VALENCIA,
+    app_signed_in,
+)
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 
@@ -309,3 +315,41 @@ def test_a_session_ended_while_its_own_request_runs_is_sent_to_sign_in(app, clie
     assert response.request.path == "/sign-in"
     assert "This session was signed out from another device." in response.get_data(as_text=True)
     assert client.get_cookie("__Host-doorman") is None
+
+
+# -- app sessions ------------------------------------------------------------------------
+
+
+def test_an_app_session_is_listed_by_its_name_and_os_with_the_app_mark(app, laptop_and_phone):
+    user, laptop, _ = laptop_and_phone
+    tokens = app_signed_in(app, user.email, client_name="Doorman for iOS", ip_address=VALENCIA)
+
+    page = laptop.get("/devices").get_data(as_text=True)
+
+    [item] = [li for li in page.split("<li ")[1:] if tokens["session_id"] in li]
+    assert "Doorman for iOS · iOS 17.1" in item
+    assert '<span class="badge badge--app">App<span class="visually-hidden">: signed in through an app</span>' in item
+    assert 'rect x="7" y="2.5" width="10" height="19"' in item  # the phone's icon
+    assert 'aria-label="Sign out Doorman for iOS on iPhone in Valencia"' in item
+    # Browser sessions carry no app mark.
+    assert page.count("badge--app") == 1
+
+
+def test_a_hostile_app_name_is_escaped_and_ending_it_refuses_its_token_at_once(app, laptop_and_phone):
+    user, laptop, _ = laptop_and_phone
+    tokens = app_signed_in(app, user.email, client_name="<script>alert(1)</script>")
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert api.get("/api/v1/sessions", headers=headers).status_code == 200
+
+    page = laptop.get("/devices").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; · iOS 17.1" in page
+    assert tokens["session_id"] in session_ids(page)
+
+    ended = laptop.post(f"/devices/{tokens['session_id']}/sign-out", follow_redirects=True)
+
+    assert "Signed out &lt;script&gt;alert(1)&lt;/script&gt; on iPhone." in ended.get_data(as_text=True)
+    refused = api.get("/api/v1/sessions", headers=headers)
+    assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    assert not row(app, tokens["session_id"]).is_active

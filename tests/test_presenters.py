@@ -28,6 +28,12 @@ def session(**columns):
         ({"browser": "Firefox 121", "os": "Linux", "country": "Germany"},
          "Firefox 121 on Linux", "Firefox on Linux in Germany"),
         ({}, "Unknown browser", "Unknown browser"),
+        # An app's session is named by the app, never by the web view its User-Agent parses to.
+        ({"kind": "app", "client_name": "Doorman for iOS", "browser": "iOS WebView", "os": "iOS 17.1",
+          "device": "iPhone", "city": "Valencia", "country": "Spain"},
+         "Doorman for iOS · iOS 17.1", "Doorman for iOS on iPhone in Valencia"),
+        ({"kind": "app", "client_name": "Doorman CLI", "os": "Linux"}, "Doorman CLI · Linux", "Doorman CLI on Linux"),
+        ({"kind": "app", "browser": "curl 7"}, "Unnamed app", "Unnamed app"),
     ],
 )
 def test_titles_and_labels(columns, title, label):

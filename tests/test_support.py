@@ -17,6 +17,7 @@ from tests.helpers import (
     SAFARI_IPHONE,
     VALENCIA,
     active_sessions,
+    app_signed_in,
     client_details,
     events_of,
     session_row,
@@ -149,6 +150,21 @@ def test_a_user_agent_is_escaped_on_staff_pages(app, agent, make_user, make_sess
 
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_an_app_session_shows_its_name_and_the_app_mark_escaped_on_the_account_page(app, agent, make_user):
+    customer = make_user()
+    hostile = app_signed_in(app, customer.email, client_name="<script>alert(1)</script>")
+    named = app_signed_in(app, customer.email, client_name="Doorman for iOS")
+    _, desk = agent
+
+    page = desk.get(f"/support/users/{customer.id}").get_data(as_text=True)
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; · iOS 17.1" in page
+    assert "Doorman for iOS · iOS 17.1" in page
+    assert page.count('<span class="badge badge--app">App<span class="visually-hidden">') == 2
+    assert hostile["session_id"] in page and named["session_id"] in page
 
 
 def test_opening_an_account_is_recorded_once_per_visit(app, agent, make_user, clock):

@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.models import SecurityEvent, UserSession
-from app.presenters.devices import device_summary, place_label, seen_of_row
+from app.models import SecurityEvent, SessionKind, UserSession
+from app.presenters.devices import device_summary, place_label, seen_of_row, strip_version
 from app.presenters.end_reasons import end_reason_label
 from app.presenters.plurals import plural
 from app.services.sessions import ActiveSession, EndedSession
@@ -17,8 +17,26 @@ from app.services.sessions import ActiveSession, EndedSession
 SessionRow = ActiveSession | UserSession
 
 
+# The mark beside an app's session, and what a screen reader says of it.
+APP_MARK = "App"
+APP_MARK_DESCRIPTION = "signed in through an app"
+UNNAMED_APP = "Unnamed app"
+
+
+def is_app_session(row: SessionRow) -> bool:
+    """Whether an app holds this session (tokens) rather than a browser (a cookie)."""
+    return row.kind == SessionKind.APP
+
+
+def app_name(row: SessionRow) -> str:
+    """The name the app gave itself at sign-in, or words for an app that gave none."""
+    return row.client_name or UNNAMED_APP
+
+
 def session_title(row: SessionRow) -> str:
-    """Browser and OS with versions: "Chrome 120 on macOS 10.15"."""
+    """Browser and OS with versions, "Chrome 120 on macOS 10.15"; an app's name and OS, "Doorman for iOS · iOS 17.1"."""
+    if is_app_session(row):
+        return f"{app_name(row)} · {row.os}" if row.os else app_name(row)
     return device_summary(row.browser, row.os, None)
 
 
@@ -28,8 +46,15 @@ def session_place(row: SessionRow) -> str:
 
 
 def session_label(row: SessionRow) -> str:
-    """A short name for one session, for buttons and messages: "Safari on iPhone in Valencia"."""
-    device = device_summary(row.browser, row.os, row.device, versions=False)
+    """A short name for one session, for buttons and messages: "Safari on iPhone in Valencia".
+
+    An app's session is named by the app: "Doorman for iOS on iPhone in Valencia".
+    """
+    if is_app_session(row):
+        where_on = row.device or strip_version(row.os)
+        device = f"{app_name(row)} on {where_on}" if where_on else app_name(row)
+    else:
+        device = device_summary(row.browser, row.os, row.device, versions=False)
     where = row.city or row.country
     return f"{device} in {where}" if where else device
 
@@ -64,6 +89,7 @@ class StaffSessionRow:
     id: uuid.UUID
     device_type: str
     summary: str
+    is_app: bool
     device_model: str | None
     place: str
     ip_address: str | None
@@ -77,6 +103,7 @@ class StaffSessionRow:
             id=row.id,
             device_type=row.device_type,
             summary=session_title(row),
+            is_app=is_app_session(row),
             device_model=row.device,
             place=session_place(row),
             ip_address=row.ip_address,

@@ -4,6 +4,7 @@ import pytest
 
 from tests.browser.conftest import FIREFOX_LINUX, IPHONE, sign_in
 from tests.conftest import PASSWORD
+from tests.helpers import app_signed_in
 
 # Real forms with CSRF, and the production cookies (browsers treat localhost as secure).
 pytestmark = pytest.mark.config(WTF_CSRF_ENABLED=True)
@@ -64,3 +65,24 @@ def test_the_page_fits_a_360_pixel_phone(live_server, new_device, make_user, mak
 
     assert overflow <= 0
     assert phone.get_by_role("button", name="Sign out Samsung Internet on Samsung SM-S911B in São Paulo").is_visible()
+
+
+def test_an_app_session_with_a_long_unbroken_name_fits_a_360_pixel_phone_and_says_it_is_an_app(
+        app, live_server, new_device, make_user):
+    user = make_user("app.holder@example.com")
+    app_signed_in(app, user.email, client_name="DoormanEnterpriseCompanionForIPhoneAndVisionOSBetaChannel42")
+    phone = new_device(IPHONE, width=360, height=740)
+    sign_in(phone, live_server, user.email, PASSWORD)
+
+    overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+    assert overflow <= 0
+    app_row = phone.locator(".session").filter(has_text="DoormanEnterpriseCompanion")
+    mark = app_row.locator(".badge--app")
+    assert mark.is_visible()
+    hidden_words = mark.locator(".visually-hidden").bounding_box()
+    assert hidden_words is not None and hidden_words["width"] <= 1  # only the word "App" is seen
+    box = mark.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360
+    # What a screen reader reads for the mark: the word and what it means.
+    assert mark.text_content() == "App: signed in through an app"
