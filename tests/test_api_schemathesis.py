@@ -96,3 +96,25 @@ def test_the_answers_random_data_rarely_reaches_conform_too(app, api_schema):
     for case, status in cases:
         assert case.call_and_validate(checks=CHECKS).status_code == status, case
 
+
+def test_a_token_in_the_query_string_is_a_documented_400(app, api_schema):
+    auth = {"Authorization": f"Bearer {fresh_access_token(app)}"}
+    for path, method in [("/api/v1/sessions", "get"), ("/api/v1/sessions/revoke-all", "post"),
+                         ("/api/v1/auth/sign-out", "post")]:
+        case = api_schema[path][method].Case(headers=auth, query={"access_token": "x"})
+        assert case.call_and_validate(checks=CHECKS).status_code == 400
+
+
+def test_a_database_failure_is_a_documented_503_on_every_operation(app, api_schema, sessions_table_moved):
+    tokens = real_tokens(app)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    cases = [
+        api_schema["/api/v1/sessions"]["get"].Case(headers=auth),
+        api_schema["/api/v1/auth/refresh"]["post"].Case(body={"refresh_token": tokens["refresh_token"]}),
+    ]
+    with sessions_table_moved():
+        for case in cases:
+            # A deliberate 5xx: only whether the document declares it is checked here.
+            assert case.call_and_validate(checks=CONFORMANCE).status_code == 503
+    assert all("503" in answer["responses"] for methods in api_schema.raw_schema["paths"].values()
+               for answer in methods.values())
