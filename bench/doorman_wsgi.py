@@ -1,9 +1,11 @@
-"""Doorman as gunicorn serves it, plus the smallest page that needs a signed-in session.
+"""Doorman as gunicorn serves it, plus the smallest pages that need a signed-in session.
 
 ``gunicorn 'bench.doorman_wsgi:create_bench_app()'`` with the usual environment
-(DATABASE_URL, SECRET_KEY, DOORMAN_ENV). The page is registered here, not in
-the app: it exists only so the request-path benchmark measures the session
-and nothing else a real page would render.
+(DATABASE_URL, SECRET_KEY, DOORMAN_ENV). The pages are registered here, not in
+the app: they exist only so the request-path benchmark measures the session
+and nothing else a real page would render. ``/bench/whoami`` takes the
+browser's cookie, ``/bench/bearer-whoami`` an app's access token (through the
+API's own ``bearer_required``).
 
 ``create_reference_app`` serves the same app with its session lookup swapped
 for something cheaper, to split what a request costs into Doorman's own work,
@@ -15,11 +17,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from flask_login import current_user, login_required
 from sqlalchemy import literal_column, select
 
 from app import create_app
+from app.api.problems import ApiProblem, problem_response
+from app.api.requests import api_user, bearer_required
 from app.clock import Clock
 from app.database import DirectSelect
 from app.extensions import db, services
@@ -34,6 +38,18 @@ REFERENCE_LOOKUPS = ("none", "select_one")
 def whoami() -> str:
     """The signed-in account's email, as plain as a page gets."""
     return current_user.email
+
+
+@whoami_bp.get("/bearer-whoami")
+@bearer_required
+def bearer_whoami() -> str:
+    """The email of the account whose access token came in the Authorization header."""
+    return api_user().email
+
+
+@whoami_bp.errorhandler(ApiProblem)
+def _answer_problem(problem: ApiProblem) -> Response:
+    return problem_response(problem)  # a refused token is the API's 401, not a 500
 
 
 def create_bench_app(*, environ: Mapping[str, str] | None = None, clock: Clock | None = None) -> Flask:

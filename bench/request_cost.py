@@ -2,11 +2,16 @@
 
 Inside the touch interval a request should cost one SELECT and no write;
 the first request after it adds the one UPDATE that records activity. The
+same holds for a browser's cookie and an app's bearer token. The
 stateless baseline sends none, having no database. tests/test_request_cost.py
 asserts the same on every test run; this prints it next to the timings.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+from flask import Flask
+from werkzeug.test import TestResponse
 
 from app.clock import FrozenClock
 from app.extensions import db, services
@@ -29,39 +34,59 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
         with app.app_context():
             doorman = services(app)
             user = doorman.users.create("cost@example.com", "bench password, never typed")
-            new = doorman.sessions.create(
-                VerifiedCredentials.without_password(user), user_agent="bench", ip_address="127.0.0.1"
+            credentials = VerifiedCredentials.without_password(user)
+            new = doorman.sessions.create(credentials, user_agent="bench", ip_address="127.0.0.1")
+            app_session = doorman.sessions.open_app_session(
+                credentials, client_name="bench", user_agent="bench", ip_address="127.0.0.1"
             )
             db.session.commit()
-        client = app.test_client()
-        client.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)
-
-        def get() -> None:
-            response = client.get("/bench/whoami")
-            assert response.status_code == 200, response.status_code
-
-        get()  # the pool's first connection is not what is being counted
-        step = (TOUCH_INTERVAL - 1) / (requests + 1)
-        with recorded_statements(app) as inside:
-            for _ in range(requests):
-                clock.advance(seconds=step)
-                get()
-        clock.advance(seconds=TOUCH_INTERVAL)
-        with recorded_statements(app) as due:
-            get()
+        browser = app.test_client()
+        browser.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)
+        bearer = {"Authorization": f"Bearer {app_session.access_token}"}
+        cookie_inside, cookie_due = _count(app, clock, lambda: browser.get("/bench/whoami"), requests)
+        api_client = app.test_client()
+        bearer_inside, bearer_due = _count(app, clock, lambda: api_client.get("/bench/bearer-whoami", headers=bearer),
+                                           requests)
         with app.app_context():
             db.engine.dispose()
 
+    return [
+        *_rows(backend, "authenticated request", cookie_inside, cookie_due, requests),
+        *_rows(backend, "bearer-token request", bearer_inside, bearer_due, requests),
+    ]
+
+
+def _count(app: Flask, clock: FrozenClock, get: Callable[[], TestResponse],
+           requests: int) -> tuple[list[str], list[str]]:
+    """The statements of ``requests`` requests inside the touch interval, and of the first one after it."""
+
+    def checked() -> None:
+        response = get()
+        assert response.status_code == 200, response.status_code
+
+    checked()  # the pool's first connection, and this session's touch, are not what is being counted
+    step = (TOUCH_INTERVAL - 1) / (requests + 1)
+    with recorded_statements(app) as inside:
+        for _ in range(requests):
+            clock.advance(seconds=step)
+            checked()
+    clock.advance(seconds=TOUCH_INTERVAL)
+    with recorded_statements(app) as due:
+        checked()
+    return inside, due
+
+
+def _rows(backend: str, what: str, inside: list[str], due: list[str], requests: int) -> list[Row]:
     inside_writes = [s for s in inside if is_write(s)]
     due_writes = [s for s in due if is_write(s)]
     per_request = len(inside) / requests
     return [
-        Row(NAME, backend, f"authenticated request inside the {TOUCH_INTERVAL} s touch interval",
+        Row(NAME, backend, f"{what} inside the {TOUCH_INTERVAL} s touch interval",
             f"{per_request:g} statement{'' if per_request == 1 else 's'}, "
             f"{len(inside_writes) / requests:g} writes",
             {"statements": per_request, "writes": len(inside_writes) / requests},
             "1 statement, 0 writes", per_request == 1 and not inside_writes),
-        Row(NAME, backend, "first request after the touch interval",
+        Row(NAME, backend, f"first {what} after the touch interval",
             f"{len(due)} statements, {len(due_writes)} write ({_verb(due_writes)})",
             {"statements": len(due), "writes": len(due_writes)},
             "1 write", len(due_writes) == 1),

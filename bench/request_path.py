@@ -2,6 +2,8 @@
 
 (a) Doorman: the real ``create_app`` plus ``/bench/whoami`` (``@login_required``,
 returns the email), the cookie resolved against the database on every request.
+(c) The same Doorman server, ``/bench/bearer-whoami``: an app session's access
+token in ``Authorization: Bearer``, resolved by the API's ``bearer_required``.
 (b) Flask's signed cookie with Flask-Login's defaults and no database
 (``bench/stateless_wsgi.py`` says exactly what it does).
 Two references split the difference: Doorman with no query at all, and
@@ -26,6 +28,7 @@ FLOOR = 0.85
 DOORMAN_APP = "bench.doorman_wsgi:create_bench_app()"
 BASELINE_APP = "bench.stateless_wsgi:create_baseline_app()"
 PAGE = "/bench/whoami"
+BEARER_PAGE = "/bench/bearer-whoami"
 
 
 def doorman_session(database: Database) -> tuple[str, str]:
@@ -41,6 +44,22 @@ def doorman_session(database: Database) -> tuple[str, str]:
         cookie = f"{app.config['SESSION_TOKEN_COOKIE']}={new.token}"
         db.engine.dispose()
     return cookie, BENCH_EMAIL
+
+
+def doorman_app_token(database: Database) -> str:
+    """An app session's access token, opened through the services as POST /api/v1/auth/token opens one."""
+    app = bench_app(database)
+    with app.app_context():
+        doorman = services(app)
+        user = doorman.users.find_by_email(BENCH_EMAIL)
+        if user is None:
+            raise RuntimeError("doorman_session() makes the account first")
+        tokens = doorman.sessions.open_app_session(
+            VerifiedCredentials.without_password(user), client_name="wrk", user_agent="wrk", ip_address="127.0.0.1"
+        )
+        db.session.commit()
+        db.engine.dispose()
+    return tokens.access_token
 
 
 def baseline_cookie(base_url: str) -> str:
@@ -71,6 +90,7 @@ def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int
     generator = generator or load_generator()
     with scratch_database(backend, "request_path") as database:
         doorman_cookie, email = doorman_session(database)
+        access_token = doorman_app_token(database)
         doorman_env = app_environment(database.url)
         apps = {"a": DOORMAN_APP, "b": BASELINE_APP}
         if references:
@@ -82,6 +102,8 @@ def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int
             cookie = baseline_cookie(base_urls["b"])
             targets = {which: (url + PAGE, {"Cookie": cookie if which == "b" else doorman_cookie})
                        for which, url in base_urls.items()}
+            # The bearer path on Doorman's own server (a), so only the credential differs.
+            targets["c"] = (base_urls["a"] + BEARER_PAGE, {"Authorization": f"Bearer {access_token}"})
             for url, headers in targets.values():
                 _check(url, headers, email)
                 if warmup:  # the workers' pools, caches and prepared statements
@@ -97,14 +119,16 @@ def run(backend: str, *, seconds: float = 2.0, rounds: int = 8, connections: int
             for url, headers in targets.values():
                 _check(url, headers, email)  # still signed in: the numbers were of the real page
 
-    def ratio(which: str) -> float:
-        pairs = zip(loads[which], loads["b"], strict=False)
+    def ratio(which: str, over: str = "b") -> float:
+        pairs = zip(loads[which], loads[over], strict=False)
         return median(x.per_second / y.per_second for x, y in pairs if y.per_second)
 
     rows = [
         _load_row(backend, "a: Doorman database sessions", loads["a"]),
         _load_row(backend, "b: stateless signed cookie", loads["b"]),
+        _load_row(backend, "c: Doorman app session, bearer token", loads["c"]),
         ratio_row(NAME, backend, "a/b requests per second", ratio("a"), at_least=FLOOR),
+        ratio_row(NAME, backend, "c/a requests per second (bearer / cookie)", ratio("c", over="a")),
     ]
     if references:
         rows += [

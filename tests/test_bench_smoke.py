@@ -39,11 +39,11 @@ def test_request_path(backend):
     rows = request_path.run(backend, seconds=0.1, rounds=1, connections=2, generator="python",
                             workers=1, warmup=0, references=references)
 
-    for case in ("a:", "b:"):
+    for case in ("a:", "b:", "c:"):
         measured = values(rows, case)
         assert measured["requests"] > 0 and measured["per_second"] > 0 and measured["errors"] == 0
         assert_sane_timing(measured)
-    cases = ["a/b"] + (["reference: Doorman with no query", "reference: Doorman sending only SELECT 1"]
+    cases = ["a/b", "c/a"] + (["reference: Doorman with no query", "reference: Doorman sending only SELECT 1"]
                        if references else [])
     for case in cases:
         assert 0 < values(rows, case)["ratio"] < 10
@@ -52,8 +52,9 @@ def test_request_path(backend):
 def test_request_cost(backend):
     rows = request_cost.run(backend, requests=3)
 
-    assert values(rows, "authenticated request inside") == {"statements": 1, "writes": 0}
-    assert values(rows, "first request after")["writes"] == 1
+    for what in ("authenticated request", "bearer-token request"):
+        assert values(rows, f"{what} inside") == {"statements": 1, "writes": 0}
+        assert values(rows, f"first {what} after")["writes"] == 1
     assert all(row.met for row in rows)
 
 

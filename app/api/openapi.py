@@ -19,7 +19,12 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 _REASONS = {200: "OK", 204: "No content", 400: "Malformed request", 401: "Not signed in",
             404: "No such session", 413: "Body too large", 415: "Not JSON",
-            422: "Invalid body", 429: "Too many password attempts"}
+            422: "Invalid body", 429: "Too many password attempts", 503: "Database unavailable"}
+
+# What bearer_required answers before any view runs: a token in the URL (400), none or a dead one (401).
+BEARER_ANSWERS: dict[int, type[BaseModel] | None] = {400: Problem, 401: Problem}
+# The blueprint answers a database error on any operation with 503 (problems.unavailable).
+EVERY_OPERATION_ANSWERS: dict[int, type[BaseModel] | None] = {503: Problem}
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,9 @@ def operation(method: str, path: str, *, body: type[BaseModel] | None = None,
 
     def declare(view: View) -> View:
         parameters = tuple(part[1:-1] for part in path.split("/") if part.startswith("{"))
+        every = {**answers, **(BEARER_ANSWERS if bearer else {}), **EVERY_OPERATION_ANSWERS}
         OPERATIONS.append(Operation(method.lower(), path, (view.__doc__ or "").strip().splitlines()[0],
-                                    body, answers, bearer, view.__name__, parameters))
+                                    body, dict(sorted(every.items())), bearer, view.__name__, parameters))
         return view
 
     return declare
