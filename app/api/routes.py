@@ -124,13 +124,8 @@ def refresh() -> Response:
 @bearer_required
 def sign_out() -> tuple[str, int]:
     """End this app's session: its access and refresh tokens stop working."""
-    user = api_user()
-    try:
-        services().sessions.end(user.session_id, owner_id=user.id,
-                                ending=Ending.by_user(user.id, EndReason.SIGNED_OUT, context=sign_in_details(request)))
-    except SessionNotFound:
-        pass  # ended meanwhile: what was asked for is true
-    db.session.commit()
+    # Ended meanwhile or not, what was asked for is true.
+    _end_own_session(api_user().session_id, EndReason.SIGNED_OUT)
     return "", 204
 
 
@@ -158,15 +153,22 @@ def _session_fields(row: dict[str, Any]) -> dict[str, Any]:
 @bearer_required
 def end_session(session_id: str) -> tuple[str, int]:
     """End one session of this account; any other id, well-formed or not, is the same 404."""
+    reason = EndReason.SIGNED_OUT if session_id == str(api_user().session_id) else EndReason.REVOKED_BY_USER
+    if not _end_own_session(session_id, reason):
+        raise ApiProblem(404, "session-not-found", "No such session", NO_SUCH_SESSION)
+    return "", 204
+
+
+def _end_own_session(session_id: Any, reason: EndReason) -> bool:
+    """End one session of the caller's account and commit; False if it is not one of its open sessions."""
     user = api_user()
-    reason = EndReason.SIGNED_OUT if session_id == str(user.session_id) else EndReason.REVOKED_BY_USER
     try:
         services().sessions.end(session_id, owner_id=user.id,
                                 ending=Ending.by_user(user.id, reason, context=sign_in_details(request)))
     except SessionNotFound:
-        raise ApiProblem(404, "session-not-found", "No such session", NO_SUCH_SESSION) from None
+        return False
     db.session.commit()
-    return "", 204
+    return True
 
 
 @bp.post("/sessions/revoke-all")

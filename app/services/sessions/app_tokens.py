@@ -24,29 +24,12 @@ from app.database import DirectSelect
 from app.models import EndReason, RotatedRefreshToken, SessionKind, User, UserSession
 from app.services.credentials import VerifiedCredentials
 from app.services.sessions.lifecycle import SessionLifecycle
-from app.services.sessions.lookup import active_at
+from app.services.sessions.lookup import active_at, signed_in_lookup
 from app.services.sessions.signed_in import SignedInUser
 from app.services.sessions.tokens import hash_token, is_well_formed_token, new_token
 
-RESOLVE_BEARER = (
-    select(
-        UserSession.id,
-        UserSession.user_id,
-        User.email,
-        User.role,
-        UserSession.created_at,
-        UserSession.last_activity_at,
-        UserSession.authenticated_at,
-    )
-    .join(User, User.id == UserSession.user_id)
-    .where(
-        UserSession.access_token_hash == bindparam("token_hash"),
-        UserSession.is_active.is_(True),
-        UserSession.expires_at > bindparam("now"),
-        UserSession.access_expires_at > bindparam("now"),
-        User.is_active.is_(True),
-        UserSession.credentials_version == User.credentials_version,
-    )
+RESOLVE_BEARER = signed_in_lookup(
+    UserSession.access_token_hash, UserSession.access_expires_at > bindparam("now")
 )
 
 

@@ -7,8 +7,9 @@ touch interval.
 
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -18,26 +19,38 @@ from app.services.sessions.policy import SessionPolicy
 from app.services.sessions.signed_in import SignedInUser
 from app.services.sessions.tokens import hash_token, is_well_formed_token
 
-RESOLVE = (
-    select(
-        UserSession.id,
-        UserSession.user_id,
-        User.email,
-        User.role,
-        UserSession.created_at,
-        UserSession.last_activity_at,
-        UserSession.authenticated_at,
+
+def signed_in_lookup(token_hash_column: Any, *conditions: ColumnElement[bool]) -> Select:
+    """The one-statement lookup of who a token belongs to: an open session of an active account.
+
+    ``token_hash_column`` is the column the token's hash is looked up in (the
+    cookie's or an app's access token); ``conditions`` add what that kind of
+    token needs besides.
+    """
+    return (
+        select(
+            UserSession.id,
+            UserSession.user_id,
+            User.email,
+            User.role,
+            UserSession.created_at,
+            UserSession.last_activity_at,
+            UserSession.authenticated_at,
+        )
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            token_hash_column == bindparam("token_hash"),
+            UserSession.is_active.is_(True),
+            UserSession.expires_at > bindparam("now"),
+            User.is_active.is_(True),
+            # Opened with a password the account no longer has: nothing.
+            UserSession.credentials_version == User.credentials_version,
+            *conditions,
+        )
     )
-    .join(User, User.id == UserSession.user_id)
-    .where(
-        UserSession.session_token_hash == bindparam("token_hash"),
-        UserSession.is_active.is_(True),
-        UserSession.expires_at > bindparam("now"),
-        User.is_active.is_(True),
-        # Opened with a password the account no longer has: nothing.
-        UserSession.credentials_version == User.credentials_version,
-    )
-)
+
+
+RESOLVE = signed_in_lookup(UserSession.session_token_hash)
 
 
 def active_at(now: datetime) -> ColumnElement[bool]:
