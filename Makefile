@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test check screenshots bench clean
+.PHONY: install run test check screenshots bench clean translations translations-extract translations-update
 
 install: $(STAMP)
 
@@ -19,12 +19,35 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Message catalogs: app/translations/<language>/LC_MESSAGES/messages.po is kept in git;
+# its compiled .mo is built here, before anything that serves pages.
+TRANSLATIONS := app/translations
+MESSAGES_POT := $(TRANSLATIONS)/messages.pot
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+translations: $(CATALOGS)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l $* 2>&1 | grep -v '^compiling' || true
+	@test -f $@
+
+# Every message in the code and the templates, into the template catalog (not kept in git).
+translations-extract: $(STAMP)
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_ngettext:1,2 --add-location=file \
+		--sort-output --omit-header -o $(MESSAGES_POT) .
+
+# Then the new messages into each language's catalog, to translate (tests/test_translations.py
+# fails while any is missing or fuzzy).
+translations-update: translations-extract
+	$(BIN)/pybabel update -i $(MESSAGES_POT) -d $(TRANSLATIONS) --add-location=file --no-fuzzy-matching \
+		--ignore-obsolete
+
+run: $(STAMP) translations
 	DOORMAN_ENV=development $(FLASK) db upgrade
 	DOORMAN_ENV=development $(FLASK) demo load
 	DOORMAN_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint and import order, types, then the suite on SQLite under coverage with a floor
@@ -32,13 +55,13 @@ test: $(STAMP)
 # SQLite only, whatever TEST_DATABASE_URL says: `make test` runs both backends, and
 # the PostgreSQL half would add minutes here for its few PostgreSQL-only lines.
 COVERAGE_FLOOR ?= 97
-check: $(STAMP)
+check: $(STAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	env -u TEST_DATABASE_URL -u BENCH_DATABASE_URL $(BIN)/python -m pytest -q \
 		--cov=app --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
-screenshots: $(STAMP)
+screenshots: $(STAMP) translations
 	$(BIN)/python docs/screenshots.py
 
 # PostgreSQL rows need BENCH_DATABASE_URL (a database it may create schemas in);

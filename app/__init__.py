@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     from app.database import configure_engines
     from app.database_logging import describe_database_errors_in, keep_result_rows_out_of_the_log
     from app.extensions import csrf, db, login_manager, migrate
+    from app.i18n import init_i18n
 
     db.init_app(app)
     configure_engines(app)
@@ -85,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    init_i18n(app)
 
 
 def register_services(app: Flask, clock: Clock) -> None:

@@ -215,6 +215,8 @@ def cookie_settings(cookie_secure: bool) -> dict[str, Any]:
     return {
         "SESSION_TOKEN_COOKIE": "__Host-doorman" if cookie_secure else "doorman",
         "SESSION_COOKIE_NAME": "__Host-doorman-csrf" if cookie_secure else "doorman-csrf",
+        # The language switch's choice, for pages before sign-in (app.i18n); not a secret.
+        "LANGUAGE_COOKIE": "__Host-doorman-language" if cookie_secure else "doorman-language",
         "SESSION_COOKIE_SECURE": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,9 +1,11 @@
-"""Forms on the signed-in person's own pages: devices and password."""
+"""Forms on the signed-in person's own pages: devices, password, settings; and the language switch."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SubmitField
+from wtforms import HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from app.i18n import LANGUAGES
 from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 
@@ -42,3 +44,23 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field: PasswordField) -> None:
         if field.data and field.data == self.current_password.data:
             raise ValidationError("The new password must be different from the current one.")
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return list(LANGUAGES.items())
+
+
+class LanguageForm(FlaskForm):
+    """The switch on every page: a language, and the page to come back to."""
+
+    language = SelectField(_l("Language"), choices=_language_choices, validators=[DataRequired()])
+    next = HiddenField()
+    submit = SubmitField(_l("Change language"))
+
+
+class SettingsForm(FlaskForm):
+    """The signed-in person's language and time zone; ``time_zone`` choices are set per request."""
+
+    language = SelectField(_l("Language"), choices=_language_choices, validators=[DataRequired()])
+    time_zone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    submit = SubmitField(_l("Save settings"))

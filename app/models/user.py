@@ -40,6 +40,9 @@ class User(Base):
     # nothing once the account has moved on (SessionService).
     credentials_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Saved choices, empty until the person makes them (app.i18n chooses meanwhile).
+    language: Mapped[str | None] = mapped_column(String(8))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_staff(self) -> bool:

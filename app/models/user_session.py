@@ -89,6 +89,8 @@ class UserSession(Base):
     country_code: Mapped[str | None] = mapped_column(String(2))
     country: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(100))
+    # The IANA zone of the place it signed in from: the reader's zone until they choose one.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the user last proved who they are (password) on this session.

@@ -1,12 +1,20 @@
-"""One way to show a moment on every page: a label, an exact UTC title and ISO for ``<time datetime>``.
+"""One way to show a moment on every page, in the reader's language and time zone.
 
-Every absolute time names its zone: Doorman shows UTC, the zone it stores.
+A label ("3 Nov 2026, 10:00 CET"), an exact title with the zone's full name
+and an ISO instant for ``<time datetime>``. Babel formats them in the locale
+and zone app.i18n chose for this request (or the ones a ``force_locale``
+block sets), so they need an application context. Every absolute time names
+its zone.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from app.presenters.plurals import plural
+from flask_babel import format_datetime, format_timedelta, get_timezone, gettext, ngettext
+
+LABEL_FORMAT = "d MMM y, HH:mm z"
+EXACT_FORMAT = "d MMM y, HH:mm:ss zzzz"
+DATE_FORMAT = "d MMM y"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,18 +29,18 @@ class Moment:
 
     @property
     def iso(self) -> str:
-        """For ``<time datetime>``: "2026-11-03T09:00:05+00:00"."""
+        """For ``<time datetime>``: "2026-11-03T09:00:05+00:00" (an instant: no zone to translate)."""
         return self.utc.isoformat()
 
     @property
     def exact(self) -> str:
-        """For a ``title``: "2026-11-03 09:00:05 UTC"."""
-        return self.utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+        """For a ``title``: "3 Nov 2026, 10:00:05 Central European Standard Time"."""
+        return format_datetime(self.utc, EXACT_FORMAT)
 
     @property
     def label(self) -> str:
-        """Shown: "3 Nov 2026, 09:00 UTC"."""
-        return f"{short_date(self.utc)}, {self.utc:%H:%M} UTC"
+        """Shown: "3 Nov 2026, 10:00 CET", "3 nov 2026, 10:00 CET"."""
+        return format_datetime(self.utc, LABEL_FORMAT)
 
     def ago(self, now: datetime) -> str:
         return time_ago(self.at, now)
@@ -43,33 +51,49 @@ def moment(at: datetime) -> Moment:
 
 
 def short_date(at: datetime) -> str:
-    """"3 Nov 2026" (in UTC)."""
-    at = at.astimezone(UTC)
-    return f"{at.day} {at:%b %Y}"
+    """"3 Nov 2026", "3 nov 2026": the date in the reader's zone."""
+    return format_datetime(at.astimezone(UTC), DATE_FORMAT)
+
+
+def _local_day(at: datetime) -> date:
+    return at.astimezone(get_timezone()).date()
 
 
 def time_ago(at: datetime, now: datetime) -> str:
-    """"just now", "5 minutes ago", "yesterday", "3 days ago", then a date."""
-    seconds = max((now - at).total_seconds(), 0)
-    minutes, hours, days = int(seconds // 60), int(seconds // 3600), int(seconds // 86400)
-    if minutes < 1:
-        return "just now"
-    if hours < 1:
-        return f"{plural(minutes, 'minute')} ago"
+    """"just now", "5 minutes ago", "3 hours ago", "yesterday", "3 days ago", then a date.
+
+    Days are the reader's: "yesterday" is the day before today in their zone.
+    """
+    elapsed = max(now - at, timedelta(0))
+    if elapsed < timedelta(minutes=1):
+        return gettext("just now")
+    if elapsed < timedelta(hours=1):
+        return _ago(elapsed // timedelta(minutes=1), "minute")
+    days = (_local_day(now) - _local_day(at)).days
     if days < 1:
-        return f"{plural(hours, 'hour')} ago"
+        return _ago(elapsed // timedelta(hours=1), "hour")
     if days == 1:
-        return "yesterday"
-    if days < 30:
-        return f"{plural(days, 'day')} ago"
-    return f"on {short_date(at)}"
+        return gettext("yesterday")
+    if elapsed < timedelta(days=30):
+        return _ago(days, "day")
+    return gettext("on %(date)s", date=short_date(at))
 
 
-def exact_utc(at: datetime) -> str:
-    """The title of every ``<time>``: "2026-11-03 09:00:05 UTC"."""
+_UNIT = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+def _ago(count: int, unit: str) -> str:
+    """"5 minutes ago", "hace 5 minutos": Babel's words for ``count`` whole ``unit``s in the past."""
+    return format_timedelta(-count * _UNIT[unit], granularity=unit, threshold=1000, add_direction=True)
+
+
+def exact_time(at: datetime) -> str:
+    """The title of every ``<time>``."""
     return Moment(at).exact
 
 
 def minutes_to_wait(minutes: int) -> str:
     """"a minute", "5 minutes": how long until something may be tried again."""
-    return "a minute" if minutes == 1 else plural(minutes, "minute")
+    if minutes == 1:
+        return gettext("a minute")
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)

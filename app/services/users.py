@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import ROLES, ActorKind, EndReason, EventType, User
@@ -56,6 +56,13 @@ class UserService:
         self._db.add(user)
         self._db.flush()
         return user
+
+    def save_preferences(self, user_id: int, *, language: str | None, time_zone: str | None) -> None:
+        """Keep the person's language and time zone; None leaves the choice to app.i18n again."""
+        self._db.execute(update(User).where(User.id == user_id).values(language=language, time_zone=time_zone))
+
+    def save_language(self, user_id: int, language: str) -> None:
+        self._db.execute(update(User).where(User.id == user_id).values(language=language))
 
     def set_role(self, email: str, role: str, *, changed_by: int | None = None) -> User:
         """Change an account's role and record it; ``changed_by`` is the staff member, None the command line."""

@@ -36,6 +36,9 @@ def signed_in_lookup(token_hash_column: Any, *conditions: ColumnElement[bool]) -
             UserSession.created_at,
             UserSession.last_activity_at,
             UserSession.authenticated_at,
+            User.language,
+            User.time_zone,
+            UserSession.time_zone,
         )
         .join(User, User.id == UserSession.user_id)
         .where(

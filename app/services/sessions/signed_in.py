@@ -20,6 +20,10 @@ class SignedInUser(NamedTuple):
     created_at: datetime
     last_activity_at: datetime
     authenticated_at: datetime
+    # The person's saved language and zone, and the zone this session signed in from (app.i18n).
+    language: str | None = None
+    time_zone: str | None = None
+    session_time_zone: str | None = None
 
     is_authenticated = True
     is_active = True
