@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import literal_column, select
 
@@ -38,6 +39,13 @@ REFERENCE_LOOKUPS = ("none", "select_one")
 def whoami() -> str:
     """The signed-in account's email, as plain as a page gets."""
     return current_user.email
+
+
+@whoami_bp.get("/localized-whoami")
+@login_required
+def localized_whoami() -> str:
+    """The email with the time in the reader's language and zone: what choosing both costs."""
+    return f"{get_locale()} {format_datetime(datetime.now(UTC))} {current_user.email}"
 
 
 @whoami_bp.get("/bearer-whoami")

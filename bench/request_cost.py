@@ -2,7 +2,9 @@
 
 Inside the touch interval a request should cost one SELECT and no write;
 the first request after it adds the one UPDATE that records activity. The
-same holds for a browser's cookie and an app's bearer token. The
+same holds for a browser's cookie and an app's bearer token, and for a page
+in the person's saved language and time zone (chosen from the row the lookup
+already returned, never another query). The
 stateless baseline sends none, having no database. tests/test_request_cost.py
 asserts the same on every test run; this prints it next to the timings.
 """
@@ -39,11 +41,26 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
             app_session = doorman.sessions.open_app_session(
                 credentials, client_name="bench", user_agent="bench", ip_address="127.0.0.1"
             )
+            user_id = user.id
             db.session.commit()
         browser = app.test_client()
         browser.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)
         bearer = {"Authorization": f"Bearer {app_session.access_token}"}
         cookie_inside, cookie_due = _count(app, clock, lambda: browser.get("/bench/whoami"), requests)
+        with app.app_context():
+            doorman.users.save_preferences(user_id, language="es", time_zone="Europe/Madrid")
+            db.session.commit()
+        spanish = app.test_client()
+        spanish.set_cookie(app.config["SESSION_TOKEN_COOKIE"], new.token)
+        spanish.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+
+        def in_saved_language() -> TestResponse:
+            response = spanish.get("/bench/localized-whoami", headers={"Accept-Language": "de, en;q=0.8"})
+            # The saved choice won over the cookie's and the browser's: "es 3 dic 2026, 10:00:00 ..."
+            assert response.get_data(as_text=True).startswith("es "), response.get_data(as_text=True)
+            return response
+
+        localized_inside, localized_due = _count(app, clock, in_saved_language, requests)
         api_client = app.test_client()
         bearer_inside, bearer_due = _count(app, clock, lambda: api_client.get("/bench/bearer-whoami", headers=bearer),
                                            requests)
@@ -53,6 +70,7 @@ def run(backend: str, *, requests: int = 20) -> list[Row]:
     return [
         *_rows(backend, "authenticated request", cookie_inside, cookie_due, requests),
         *_rows(backend, "bearer-token request", bearer_inside, bearer_due, requests),
+        *_rows(backend, "request in the saved language and zone", localized_inside, localized_due, requests),
     ]
 
 

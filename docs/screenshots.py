@@ -2,7 +2,8 @@
 
 Serves Doorman with the demo data on a throwaway SQLite database, signs in
 as the demo user in Debian's Chromium, and saves the devices page at desktop
-and phone width into docs/.
+and phone width, in English and in Spanish (the browser's
+Accept-Language chooses), into docs/.
 """
 
 import os
@@ -51,17 +52,22 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                shots = (("devices-desktop", 1280, 900, WINDOWS_UA), ("devices-phone", 360, 800, IPHONE_UA))
-                for name, width, height, ua in shots:
+                shots = (
+                    ("devices-desktop", 1280, 900, WINDOWS_UA, "en-GB"),
+                    ("devices-phone", 360, 800, IPHONE_UA, "en-GB"),
+                    ("devices-desktop-es", 1280, 900, WINDOWS_UA, "es-ES"),
+                    ("devices-phone-es", 360, 800, IPHONE_UA, "es-ES"),
+                )
+                for name, width, height, ua, locale in shots:
                     with app.app_context():  # each screenshot starts from the demo's own sessions
                         list(load_demo_data())
                     context = browser.new_context(viewport={"width": width, "height": height}, user_agent=ua,
-                                                  color_scheme="light")
+                                                  color_scheme="light", locale=locale)
                     page = context.new_page()
                     page.goto(f"{base}/sign-in")
                     page.fill("input[name=email]", "demo@example.com")
                     page.fill("input[name=password]", DEMO_PASSWORD)
-                    page.click("button[type=submit], input[type=submit]")
+                    page.click("main form [type=submit]")
                     page.wait_for_url(f"{base}/devices")
                     page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
                     context.close()
