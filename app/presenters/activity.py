@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
 from app.presenters.devices import Seen, is_recognised_summary, seen_from_facts, seen_from_words, seen_in
@@ -98,7 +99,7 @@ def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
 
 
 # Account roles as a reader reads them; a role with no words of its own is shown as stored.
-_ROLES = {"user": lazy_gettext("user"), "support": lazy_gettext("support"), "admin": lazy_gettext("admin")}
+_ROLES = {"user": _l("user"), "support": _l("support"), "admin": _l("admin")}
 
 
 def _role(value: object) -> str:

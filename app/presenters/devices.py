@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from app.languages import DEFAULT_LANGUAGE
 from app.services.enrichment import (
@@ -25,9 +26,9 @@ from app.services.enrichment import (
     is_local_address,
 )
 
-UNKNOWN_BROWSER = lazy_gettext("Unknown browser")
-UNKNOWN_PLACE = lazy_gettext("Unknown location")
-LOCAL_NETWORK = lazy_gettext("Local network")
+UNKNOWN_BROWSER = _l("Unknown browser")
+UNKNOWN_PLACE = _l("Unknown location")
+LOCAL_NETWORK = _l("Local network")
 
 # The English words older events stored in their device_summary and place columns.
 _STORED_UNKNOWN_BROWSER = "Unknown browser"

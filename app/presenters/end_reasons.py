@@ -10,33 +10,34 @@ languages put the reason elsewhere in the sentence.
 
 from collections.abc import Callable
 
-from flask_babel import lazy_gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 
 from app.models import EndReason
 
 _LABELS: dict[str, LazyString] = {
-    EndReason.SIGNED_OUT: lazy_gettext("Signed out"),
-    EndReason.REVOKED_BY_USER: lazy_gettext("Signed out from another device"),
-    EndReason.REVOKED_BY_SUPPORT: lazy_gettext("Signed out by support"),
-    EndReason.SESSION_LIMIT: lazy_gettext("Too many devices"),
-    EndReason.PASSWORD_CHANGED: lazy_gettext("Password changed"),
-    EndReason.SUPERSEDED: lazy_gettext("Replaced by a new sign-in"),
-    EndReason.ACCOUNT_DISABLED: lazy_gettext("Account disabled"),
-    EndReason.REFRESH_TOKEN_REUSED: lazy_gettext("An old token was used again"),
+    EndReason.SIGNED_OUT: _l("Signed out"),
+    EndReason.REVOKED_BY_USER: _l("Signed out from another device"),
+    EndReason.REVOKED_BY_SUPPORT: _l("Signed out by support"),
+    EndReason.SESSION_LIMIT: _l("Too many devices"),
+    EndReason.PASSWORD_CHANGED: _l("Password changed"),
+    EndReason.SUPERSEDED: _l("Replaced by a new sign-in"),
+    EndReason.ACCOUNT_DISABLED: _l("Account disabled"),
+    EndReason.REFRESH_TOKEN_REUSED: _l("An old token was used again"),
 }
-_ENDED = lazy_gettext("Ended")
+_ENDED = _l("Ended")
 
 # The system ended one session: "%(session)s" is the session ("Safari on iPhone in Valencia, Spain").
 _ONE_ENDED: dict[str, LazyString] = {
-    EndReason.PASSWORD_CHANGED: lazy_gettext("%(session)s was signed out because the password was changed"),
-    EndReason.ACCOUNT_DISABLED: lazy_gettext("%(session)s was signed out because the account was disabled"),
-    EndReason.SESSION_LIMIT: lazy_gettext(
+    EndReason.PASSWORD_CHANGED: _l("%(session)s was signed out because the password was changed"),
+    EndReason.ACCOUNT_DISABLED: _l("%(session)s was signed out because the account was disabled"),
+    EndReason.SESSION_LIMIT: _l(
         "%(session)s was signed out because the account was signed in on too many devices"),
-    EndReason.REVOKED_BY_SUPPORT: lazy_gettext("%(session)s was signed out by support"),
-    EndReason.REFRESH_TOKEN_REUSED: lazy_gettext("%(session)s was signed out because an old token was used again"),
+    EndReason.REVOKED_BY_SUPPORT: _l("%(session)s was signed out by support"),
+    EndReason.REFRESH_TOKEN_REUSED: _l("%(session)s was signed out because an old token was used again"),
 }
-_ONE_ENDED_DEFAULT = lazy_gettext("%(session)s was signed out")
+_ONE_ENDED_DEFAULT = _l("%(session)s was signed out")
 
 # The system ended a batch of sessions: the other ones, or all of them.
 _Counted = Callable[[int], str]
@@ -77,15 +78,15 @@ def _all_ended_default(n: int) -> str:
 # "expired" is not an end reason stored on a row but what an idle or old session is.
 EXPIRED = "expired"
 _ENDED_SESSION_MESSAGES: dict[str, LazyString] = {
-    EndReason.REVOKED_BY_USER: lazy_gettext("This session was signed out from another device."),
-    EndReason.REVOKED_BY_SUPPORT: lazy_gettext("This session was signed out by Doorman support."),
-    EndReason.SESSION_LIMIT: lazy_gettext(
+    EndReason.REVOKED_BY_USER: _l("This session was signed out from another device."),
+    EndReason.REVOKED_BY_SUPPORT: _l("This session was signed out by Doorman support."),
+    EndReason.SESSION_LIMIT: _l(
         "This session was signed out because the account signed in on too many devices."),
-    EndReason.PASSWORD_CHANGED: lazy_gettext("This session was signed out because the password was changed."),
-    EndReason.ACCOUNT_DISABLED: lazy_gettext("This account has been disabled."),
-    EXPIRED: lazy_gettext("Your session expired. Please sign in again."),
+    EndReason.PASSWORD_CHANGED: _l("This session was signed out because the password was changed."),
+    EndReason.ACCOUNT_DISABLED: _l("This account has been disabled."),
+    EXPIRED: _l("Your session expired. Please sign in again."),
 }
-_DEFAULT_ENDED_MESSAGE = lazy_gettext("You are signed out. Please sign in again.")
+_DEFAULT_ENDED_MESSAGE = _l("You are signed out. Please sign in again.")
 
 
 def end_reason_label(reason: str | None) -> str:

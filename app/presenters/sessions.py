@@ -8,7 +8,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from app.models import SecurityEvent, SessionKind, UserSession
 from app.presenters.devices import device_summary, local_names, on_system, place_label, seen_of_row, strip_version
@@ -19,9 +20,9 @@ SessionRow = ActiveSession | UserSession
 
 
 # The mark beside an app's session, and what a screen reader says of it.
-APP_MARK = lazy_gettext("App")
-APP_MARK_DESCRIPTION = lazy_gettext("signed in through an app")
-UNNAMED_APP = lazy_gettext("Unnamed app")
+APP_MARK = _l("App")
+APP_MARK_DESCRIPTION = _l("signed in through an app")
+UNNAMED_APP = _l("Unnamed app")
 
 
 def is_app_session(row: SessionRow) -> bool:
