@@ -12,6 +12,7 @@ from app.presenters.activity import describe
 from app.presenters.devices import device_phrase
 from app.services.errors import InvalidCredentials
 from app.services.sessions import Ending
+from tests.conftest import create_test_app
 from tests.helpers import (
     CHROME_MAC,
     LAGOS,
@@ -19,17 +20,16 @@ from tests.helpers import (
     SAFARI_IPHONE,
     VALENCIA,
     client_details,
-    record_worded_event,
     reading,
+    record_worded_event,
     signed_in_client,
 )
-from tests.conftest import create_test_app
 
 AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC)
 
 
-def event(event_type=EventType.SIGNED_IN, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None, details=None,
-          actor=None, ip=None):
+def event(event_type=EventType.SIGNED_IN, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None,
+          details=None, actor=None, ip=None):
     """An unsaved event: the presenter reads only its fields."""
     return SecurityEvent(
         event_type=event_type, actor_kind=actor_kind, actor_id=actor.id if actor else None, actor=actor,
@@ -96,7 +96,8 @@ SENTENCES = [
      "Signed in again on Safari on iPhone in Valencia, Spain, which ended the session there",
      "Se volvió a iniciar sesión en Safari en iPhone en Valencia, España, lo que cerró la sesión que había allí"),
     (revoked(ActorKind.USER, details={"end_reason": EndReason.REVOKED_BY_USER}), False,
-     "You signed out Safari on iPhone in Valencia, Spain", "Cerraste la sesión de Safari en iPhone en Valencia, España"),
+     "You signed out Safari on iPhone in Valencia, Spain",
+     "Cerraste la sesión de Safari en iPhone en Valencia, España"),
     (revoked(ActorKind.USER, details={"end_reason": EndReason.REVOKED_BY_USER}), True,
      "The user signed out Safari on iPhone in Valencia, Spain",
      "El usuario cerró la sesión de Safari en iPhone en Valencia, España"),
@@ -116,7 +117,8 @@ SENTENCES = [
      "Safari on iPhone in Valencia, Spain was signed out by support",
      "El equipo de soporte cerró la sesión de Safari en iPhone en Valencia, España"),
     (revoked(ActorKind.SYSTEM), False,
-     "Safari on iPhone in Valencia, Spain was signed out", "Se cerró la sesión de Safari en iPhone en Valencia, España"),
+     "Safari on iPhone in Valencia, Spain was signed out",
+     "Se cerró la sesión de Safari en iPhone en Valencia, España"),
     (at(LINUX_ON_A_LOCAL_NETWORK, "192.168.1.20", event_type=EventType.SESSION_LIMIT_EVICTED,
         actor_kind=ActorKind.SYSTEM, details={"end_reason": EndReason.SESSION_LIMIT}), False,
      "An unknown browser on Linux on a local network was signed out"
