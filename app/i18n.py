@@ -22,8 +22,8 @@ from flask_babel import Babel
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}  # each named in its own language
-DEFAULT_LANGUAGE = "en"
+from app.languages import DEFAULT_LANGUAGE, LANGUAGES
+
 DEFAULT_TIME_ZONE = "UTC"
 LANGUAGE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
 

@@ -23,5 +23,5 @@ def client_ip(request: Request) -> str | None:
 
 
 def sign_in_details(request: Request) -> dict[str, Any]:
-    languages = [lang for lang in request.accept_languages.values() if lang != "*"] or ["en"]
-    return describe_client(services().geo, request.headers.get("User-Agent"), client_ip(request), languages)
+    """The session columns of this request's device and place (English names; the others under ``extra``)."""
+    return describe_client(services().geo, request.headers.get("User-Agent"), client_ip(request))

@@ -2,11 +2,14 @@
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -161,3 +164,19 @@ def run_together(*jobs: Callable[[], Any], join_timeout: float = 60) -> list[Any
     if errors:
         raise errors[0]
     return results
+
+
+@contextmanager
+def reading(app: Flask, language: str = "en", zone: str = "UTC") -> Iterator[None]:
+    """Presenters as a reader of ``language`` in ``zone`` reads them, outside a request.
+
+    A request has Babel ask app.i18n's selectors (the person, the cookie, the
+    headers); a presenter test has none of them, so it sets the answers.
+    """
+    from flask_babel import _get_current_context
+
+    with app.app_context():
+        g.reader = (language, zone)  # Flask-Babel keeps its choices on g only once g holds something
+        with force_locale(language):
+            _get_current_context().babel_tzinfo = ZoneInfo(zone)
+            yield

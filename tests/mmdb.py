@@ -5,7 +5,8 @@ IPv6 with IPv4 networks stored under ::/96 (``ipv4_compatible``), which is where
 the reader looks IPv4 addresses up.
 
     path = write_city_db(tmp_path / "city.mmdb", {
-        "81.0.0.0/24": city_record("ES", {"en": "Spain", "es": "España"}, "Madrid"),
+        "81.0.0.0/24": city_record("ES", {"en": "Spain", "es": "España"}, "Madrid", time_zone="Europe/Madrid"),
+        "81.2.69.0/24": city_record("GB", LONDON.country, LONDON.city, time_zone=LONDON.time_zone),
         "2a02:9000::/32": city_record("ES", "Spain", "Madrid"),
         "8.8.8.0/24": city_record("US", "United States"),  # country only
     })
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +26,43 @@ from netaddr import IPSet
 Names = str | Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class KnownPlace:
+    """A place with its English and Spanish names and its zone, as GeoLite2 has them."""
+
+    country: Mapping[str, str]
+    city: Mapping[str, str]
+    time_zone: str
+
+
+MADRID = KnownPlace({"en": "Spain", "es": "España"}, {"en": "Madrid", "es": "Madrid"}, "Europe/Madrid")
+LONDON = KnownPlace({"en": "United Kingdom", "es": "Reino Unido"}, {"en": "London", "es": "Londres"}, "Europe/London")
+STOCKHOLM = KnownPlace({"en": "Sweden", "es": "Suecia"}, {"en": "Stockholm", "es": "Estocolmo"}, "Europe/Stockholm")
+# English names only: pages fall back to them in every language.
+LAGOS = KnownPlace({"en": "Nigeria"}, {"en": "Lagos"}, "Africa/Lagos")
+
+
 def _names(names: Names) -> dict[str, str]:
     return {"en": names} if isinstance(names, str) else dict(names)
 
 
-def city_record(country_code: str, country: Names, city: Names | None = None,
-                **extra: Any) -> dict[str, Any]:
-    """A GeoIP2-City shaped record; a plain string means English-only names."""
+def city_record(country_code: str, country: Names, city: Names | None = None, *,
+                time_zone: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A GeoIP2-City shaped record; a plain string means English-only names; ``time_zone`` its IANA zone."""
     record: dict[str, Any] = {
         "country": {"iso_code": country_code, "names": _names(country)},
         **extra,
     }
     if city is not None:
         record["city"] = {"names": _names(city)}
+    if time_zone is not None:
+        record["location"] = {"time_zone": time_zone}
     return record
+
+
+def known_place_record(country_code: str, place: KnownPlace) -> dict[str, Any]:
+    """The record of one of the places above."""
+    return city_record(country_code, place.country, place.city, time_zone=place.time_zone)
 
 
 def write_city_db(path: str | os.PathLike[str],

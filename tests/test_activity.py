@@ -9,9 +9,10 @@ import pytest
 from app.extensions import db
 from app.models import ActorKind, EndReason, EventType, SecurityEvent, User
 from app.presenters.activity import describe
-from app.presenters.devices import device_phrase, place_phrase
+from app.presenters.devices import device_phrase
 from app.services.errors import InvalidCredentials
 from app.services.sessions import Ending
+from tests.conftest import create_test_app
 from tests.helpers import (
     CHROME_MAC,
     LAGOS,
@@ -19,6 +20,7 @@ from tests.helpers import (
     SAFARI_IPHONE,
     VALENCIA,
     client_details,
+    reading,
     record_worded_event,
     signed_in_client,
 )
@@ -26,8 +28,8 @@ from tests.helpers import (
 AT = datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC)
 
 
-def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None, details=None,
-          actor=None, ip=None):
+def event(event_type=EventType.SIGNED_IN, *, actor_kind=ActorKind.USER, device=None, place=None, reason=None,
+          details=None, actor=None, ip=None):
     """An unsaved event: the presenter reads only its fields."""
     return SecurityEvent(
         event_type=event_type, actor_kind=actor_kind, actor_id=actor.id if actor else None, actor=actor,
@@ -36,6 +38,169 @@ def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, rea
 
 
 # -- sentences ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalogs():
+    """An app for its catalogs and Babel: describing an event reads no database."""
+    return create_test_app("sqlite://")
+
+
+AGENT = User(id=7, email="agent@example.com", role="support")
+NOTHING_KNOWN = {"browser": None, "os": None, "device": None, "country": None, "city": None}
+MAC_IN_MADRID = {"browser": "Chrome 120", "os": "macOS 10.15", "device": None, "country": "Spain", "city": "Madrid",
+                 "places": {"es": {"country": "España", "city": "Madrid"}}}
+IPHONE_IN_VALENCIA = {
+    "browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "country": "Spain", "city": "Valencia",
+    "places": {"es": {"country": "España", "city": "Valencia"}},
+}
+LINUX_IN_LONDON = {"browser": "Firefox 121", "os": "Linux", "device": None, "country": "United Kingdom",
+                   "city": "London", "places": {"es": {"country": "Reino Unido", "city": "Londres"}}}
+# Names the database has in English only: every language reads them.
+WINDOWS_IN_LAGOS = {"browser": "Chrome 118", "os": "Windows 10", "device": None, "country": "Nigeria",
+                    "city": "Lagos"}
+LINUX_ON_A_LOCAL_NETWORK = {**NOTHING_KNOWN, "os": "Linux 6"}
+
+
+def at(where, ip, **fields):
+    return event(details={"where": where, **fields.pop("details", {})}, ip=ip, **fields)
+
+
+def revoked(actor_kind, **fields):
+    return at(IPHONE_IN_VALENCIA, VALENCIA, event_type=EventType.SESSION_REVOKED, actor_kind=actor_kind, **fields)
+
+
+def batch(event_type, actor_kind, count, **details):
+    return event(event_type, actor_kind=actor_kind, details={"count": count, **details},
+                 reason="ticket 7" if actor_kind == ActorKind.STAFF else None,
+                 actor=AGENT if actor_kind == ActorKind.STAFF else None)
+
+
+# (event, for staff, English, Spanish): every sentence of the activity page and the support console.
+SENTENCES = [
+    (at(MAC_IN_MADRID, MADRID, event_type=EventType.SIGNED_IN), False,
+     "Signed in from Chrome on macOS in Madrid, Spain", "Inicio de sesión desde Chrome en macOS en Madrid, España"),
+    (at(WINDOWS_IN_LAGOS, LAGOS, event_type=EventType.SIGN_IN_FAILED), False,
+     "Failed sign-in attempt from Lagos, Nigeria", "Intento fallido de inicio de sesión desde Lagos, Nigeria"),
+    (at(NOTHING_KNOWN, "8.8.4.4", event_type=EventType.SIGN_IN_FAILED), False,
+     "Failed sign-in attempt from an unknown location",
+     "Intento fallido de inicio de sesión desde una ubicación desconocida"),
+    (at(NOTHING_KNOWN, "10.0.0.7", event_type=EventType.SIGN_IN_FAILED), True,
+     "Failed sign-in attempt from a local network", "Intento fallido de inicio de sesión desde una red local"),
+    (at(LINUX_IN_LONDON, "81.2.69.142", event_type=EventType.SIGNED_OUT,
+        details={"end_reason": EndReason.SIGNED_OUT}), False,
+     "Signed out of Firefox on Linux in London, United Kingdom",
+     "Sesión cerrada en Firefox en Linux en Londres, Reino Unido"),
+    (at(IPHONE_IN_VALENCIA, VALENCIA, event_type=EventType.SIGNED_OUT,
+        details={"end_reason": EndReason.SUPERSEDED}), False,
+     "Signed in again on Safari on iPhone in Valencia, Spain, which ended the session there",
+     "Se volvió a iniciar sesión en Safari en iPhone en Valencia, España, lo que cerró la sesión que había allí"),
+    (revoked(ActorKind.USER, details={"end_reason": EndReason.REVOKED_BY_USER}), False,
+     "You signed out Safari on iPhone in Valencia, Spain",
+     "Cerraste la sesión de Safari en iPhone en Valencia, España"),
+    (revoked(ActorKind.USER, details={"end_reason": EndReason.REVOKED_BY_USER}), True,
+     "The user signed out Safari on iPhone in Valencia, Spain",
+     "El usuario cerró la sesión de Safari en iPhone en Valencia, España"),
+    (revoked(ActorKind.STAFF, reason="account recovery, ticket 4411", actor=AGENT), False,
+     "Signed out by support: account recovery, ticket 4411",
+     "El equipo de soporte cerró la sesión: account recovery, ticket 4411"),  # what staff typed stays as typed
+    (revoked(ActorKind.STAFF, reason="account recovery, ticket 4411", actor=AGENT), True,
+     "Signed out by support (agent@example.com): account recovery, ticket 4411",
+     "El equipo de soporte (agent@example.com) cerró la sesión: account recovery, ticket 4411"),
+    (revoked(ActorKind.SYSTEM, details={"end_reason": EndReason.PASSWORD_CHANGED}), False,
+     "Safari on iPhone in Valencia, Spain was signed out because the password was changed",
+     "Se cerró la sesión de Safari en iPhone en Valencia, España porque se cambió la contraseña"),
+    (revoked(ActorKind.SYSTEM, details={"end_reason": EndReason.ACCOUNT_DISABLED}), False,
+     "Safari on iPhone in Valencia, Spain was signed out because the account was disabled",
+     "Se cerró la sesión de Safari en iPhone en Valencia, España porque se desactivó la cuenta"),
+    (revoked(ActorKind.SYSTEM, details={"end_reason": EndReason.REVOKED_BY_SUPPORT}), False,
+     "Safari on iPhone in Valencia, Spain was signed out by support",
+     "El equipo de soporte cerró la sesión de Safari en iPhone en Valencia, España"),
+    (revoked(ActorKind.SYSTEM), False,
+     "Safari on iPhone in Valencia, Spain was signed out",
+     "Se cerró la sesión de Safari en iPhone en Valencia, España"),
+    (at(LINUX_ON_A_LOCAL_NETWORK, "192.168.1.20", event_type=EventType.SESSION_LIMIT_EVICTED,
+        actor_kind=ActorKind.SYSTEM, details={"end_reason": EndReason.SESSION_LIMIT}), False,
+     "An unknown browser on Linux on a local network was signed out"
+     " because the account was signed in on too many devices",
+     "Se cerró la sesión de un navegador desconocido en Linux en una red local"
+     " porque la cuenta tenía la sesión iniciada en demasiados dispositivos"),
+    (at(IPHONE_IN_VALENCIA, VALENCIA, event_type=EventType.REFRESH_TOKEN_REUSED, actor_kind=ActorKind.SYSTEM), False,
+     "An app's sign-in was ended because an old token was used again",
+     "Se cerró la sesión de una app porque se volvió a usar un token antiguo"),
+    (batch(EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, 1), False,
+     "You signed out 1 other session", "Cerraste 1 sesión más"),
+    (batch(EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, 2), False,
+     "You signed out 2 other sessions", "Cerraste 2 sesiones más"),
+    (batch(EventType.OTHER_SESSIONS_REVOKED, ActorKind.USER, 2), True,
+     "The user signed out 2 other sessions", "El usuario cerró 2 sesiones más"),
+    (batch(EventType.OTHER_SESSIONS_REVOKED, ActorKind.SYSTEM, 1, end_reason=EndReason.PASSWORD_CHANGED), False,
+     "1 other session signed out because the password was changed",
+     "Se cerró 1 sesión más porque se cambió la contraseña"),
+    (batch(EventType.OTHER_SESSIONS_REVOKED, ActorKind.STAFF, 2), False,
+     "Other sessions signed out by support: ticket 7", "El equipo de soporte cerró las demás sesiones: ticket 7"),
+    (batch(EventType.OTHER_SESSIONS_REVOKED, ActorKind.STAFF, 2), True,
+     "Other sessions signed out by support (agent@example.com): ticket 7",
+     "El equipo de soporte (agent@example.com) cerró las demás sesiones: ticket 7"),
+    (batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.USER, 3), False,
+     "You signed out everywhere (3 sessions)", "Cerraste la sesión en todas partes (3 sesiones)"),
+    (batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.USER, 1), True,
+     "The user signed out everywhere (1 session)", "El usuario cerró la sesión en todas partes (1 sesión)"),
+    (batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.STAFF, 3), False,
+     "All sessions signed out by support: ticket 7", "El equipo de soporte cerró todas las sesiones: ticket 7"),
+    (batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.STAFF, 3), True,
+     "All sessions signed out by support (agent@example.com): ticket 7",
+     "El equipo de soporte (agent@example.com) cerró todas las sesiones: ticket 7"),
+    (batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.SYSTEM, 2, end_reason=EndReason.ACCOUNT_DISABLED), False,
+     "All sessions signed out because the account was disabled (2 sessions)",
+     "Se cerraron todas las sesiones porque se desactivó la cuenta (2 sesiones)"),
+    (batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.SYSTEM, 1, end_reason=EndReason.REVOKED_BY_SUPPORT), True,
+     "All sessions signed out by support (1 session)", "El equipo de soporte cerró todas las sesiones (1 sesión)"),
+    (at(MAC_IN_MADRID, MADRID, event_type=EventType.PASSWORD_CHANGED), False,
+     "You changed the password", "Cambiaste la contraseña"),
+    (at(MAC_IN_MADRID, MADRID, event_type=EventType.PASSWORD_CHANGED), True,
+     "The user changed the password", "El usuario cambió la contraseña"),
+    (event(EventType.ROLE_CHANGED, actor_kind=ActorKind.SYSTEM, details={"from": "user", "to": "support"}), False,
+     "Account role changed from user to support", "El rol de la cuenta cambió de usuario a soporte"),
+    (event(EventType.STAFF_VIEWED_SESSIONS, actor_kind=ActorKind.STAFF, actor=AGENT), False,
+     "Support viewed this account's sessions", "El equipo de soporte consultó las sesiones de esta cuenta"),
+    (event(EventType.STAFF_VIEWED_SESSIONS, actor_kind=ActorKind.STAFF, actor=AGENT), True,
+     "Support (agent@example.com) viewed this account's sessions",
+     "El equipo de soporte (agent@example.com) consultó las sesiones de esta cuenta"),
+    (event("something_new"), False, "Security event: something new", "Evento de seguridad: something new"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(("made", "for_staff", "english", "spanish"), SENTENCES)
+def test_each_event_reads_as_a_sentence_in_the_readers_language(catalogs, language, made, for_staff, english,
+                                                                spanish):
+    with reading(catalogs, language):
+        assert describe(made, for_staff=for_staff).sentence == {"en": english, "es": spanish}[language]
+
+
+def test_every_event_type_has_its_sentences():
+    told = {made.event_type for made, *_ in SENTENCES}
+    assert set(EventType) <= told
+
+
+@pytest.mark.parametrize(("language", "notes"), [
+    ("en", ["Chrome on Windows", "an unknown device", "Safari on iPhone in Valencia, Spain",
+            "Safari on iPhone in Valencia, Spain; an unknown browser on a local network; and 3 more"]),
+    ("es", ["Chrome en Windows", "un dispositivo desconocido", "Safari en iPhone en Valencia, España",
+            "Safari en iPhone en Valencia, España; un navegador desconocido en una red local; y 3 más"]),
+])
+def test_notes_say_which_device_in_the_readers_language(catalogs, language, notes):
+    listed = [{"session_id": "x", "ip_address": VALENCIA, **IPHONE_IN_VALENCIA},
+              {"session_id": "y", "ip_address": "127.0.0.1", **NOTHING_KNOWN}]
+    made = [
+        at(WINDOWS_IN_LAGOS, LAGOS, event_type=EventType.SIGN_IN_FAILED),
+        at(NOTHING_KNOWN, "8.8.4.4", event_type=EventType.SIGN_IN_FAILED),
+        revoked(ActorKind.STAFF, reason="ticket 4411"),
+        batch(EventType.ALL_SESSIONS_REVOKED, ActorKind.USER, 5, sessions=listed),
+    ]
+    with reading(catalogs, language):
+        assert [describe(e).note for e in made] == notes
 
 
 @pytest.mark.parametrize(
@@ -49,12 +214,6 @@ def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, rea
         (event(EventType.SIGNED_OUT, device="Chrome on macOS", place="Madrid, Spain",
                details={"end_reason": EndReason.SIGNED_OUT}),
          "Signed out of Chrome on macOS in Madrid, Spain"),
-        (event(EventType.SESSION_REVOKED, device="Safari on iPhone", place="Valencia, Spain",
-               details={"end_reason": EndReason.REVOKED_BY_USER}),
-         "You signed out Safari on iPhone in Valencia, Spain"),
-        (event(EventType.SESSION_REVOKED, actor_kind=ActorKind.STAFF, device="Safari on iPhone",
-               place="Valencia, Spain", reason="account recovery, ticket 4411"),
-         "Signed out by support: account recovery, ticket 4411"),
         (event(EventType.SESSION_REVOKED, actor_kind=ActorKind.SYSTEM, device="Safari on iPhone",
                place="Valencia, Spain", details={"end_reason": EndReason.PASSWORD_CHANGED}),
          "Safari on iPhone in Valencia, Spain was signed out because the password was changed"),
@@ -62,22 +221,31 @@ def event(event_type, *, actor_kind=ActorKind.USER, device=None, place=None, rea
                place="Local network"),
          "An unknown browser on Linux on a local network was signed out"
          " because the account was signed in on too many devices"),
-        (event(EventType.OTHER_SESSIONS_REVOKED, details={"count": 2, "sessions": []}),
-         "You signed out 2 other sessions"),
-        (event(EventType.OTHER_SESSIONS_REVOKED, actor_kind=ActorKind.SYSTEM,
-               details={"count": 1, "end_reason": EndReason.PASSWORD_CHANGED}),
-         "1 other session signed out because the password was changed"),
-        (event(EventType.ALL_SESSIONS_REVOKED, details={"count": 3}), "You signed out everywhere (3 sessions)"),
-        (event(EventType.ALL_SESSIONS_REVOKED, actor_kind=ActorKind.STAFF, reason="ticket 7", details={"count": 3}),
-         "All sessions signed out by support: ticket 7"),
-        (event(EventType.ROLE_CHANGED, actor_kind=ActorKind.SYSTEM, details={"from": "user", "to": "support"}),
-         "Account role changed from user to support"),
-        (event(EventType.STAFF_VIEWED_SESSIONS, actor_kind=ActorKind.STAFF), "Support viewed this account's sessions"),
-        (event("something_new"), "Security event: something new"),
     ],
 )
-def test_each_event_reads_as_a_sentence(made, sentence):
-    assert describe(made).sentence == sentence
+def test_events_recorded_as_words_read_as_they_were(catalogs, made, sentence):
+    with reading(catalogs, "en"):
+        assert describe(made).sentence == sentence
+
+
+def test_stored_words_are_shown_as_stored_in_spanish_and_doormans_own_are_translated(catalogs):
+    worded = event(EventType.SIGNED_IN, device="Chrome on macOS", place="Madrid, Spain")
+    unknown = event(EventType.SESSION_LIMIT_EVICTED, actor_kind=ActorKind.SYSTEM, device="Unknown browser on Linux",
+                    place="Local network")
+    with reading(catalogs, "es"):
+        assert describe(worded).sentence == "Inicio de sesión desde Chrome on macOS en Madrid, Spain"
+        assert describe(unknown).sentence == (
+            "Se cerró la sesión de un navegador desconocido en Linux en una red local"
+            " porque la cuenta tenía la sesión iniciada en demasiados dispositivos")
+
+
+def test_a_name_that_opens_a_sentence_keeps_its_case(catalogs):
+    """"iOS WebView on iPhone ... was signed out": only Doorman's own words take a capital."""
+    app_view = {**NOTHING_KNOWN, "browser": "iOS WebView", "device": "iPhone"}
+    made = at(app_view, "8.8.4.4", event_type=EventType.SESSION_LIMIT_EVICTED, actor_kind=ActorKind.SYSTEM)
+    with reading(catalogs, "en"):
+        assert describe(made).sentence == (
+            "iOS WebView on iPhone was signed out because the account was signed in on too many devices")
 
 
 def test_support_actions_are_marked_and_name_the_device():
@@ -87,40 +255,25 @@ def test_support_actions_are_marked_and_name_the_device():
     assert not describe(event(EventType.SIGNED_IN)).by_support
 
 
-def test_staff_read_the_same_event_with_the_staff_member_named():
-    staff = User(id=7, email="agent@example.com", role="support")
-    revoked = event(EventType.SESSION_REVOKED, actor_kind=ActorKind.STAFF, reason="ticket 4411", actor=staff)
-    assert describe(revoked, for_staff=True).sentence == "Signed out by support (agent@example.com): ticket 4411"
-    assert describe(revoked).sentence == "Signed out by support: ticket 4411"  # the user does not see who
-    by_user = event(EventType.SESSION_REVOKED, device="Safari on iPhone")
-    assert describe(by_user, for_staff=True).sentence == "The user signed out Safari on iPhone"
-
-
-def test_a_batch_lists_its_sessions_and_how_many_more():
-    sessions = [{"device": "Safari on iPhone", "place": "Valencia, Spain"}, {"device": None, "place": None}]
-    entry = describe(event(EventType.ALL_SESSIONS_REVOKED, details={"count": 5, "sessions": sessions}))
-    assert entry.note == "Safari on iPhone in Valencia, Spain; an unknown device; and 3 more"
-
-
 def test_failed_attempts_carry_device_and_ip_and_are_flagged():
     entry = describe(event(EventType.SIGN_IN_FAILED, device="Chrome on Windows", place="Lagos, Nigeria", ip=LAGOS))
     assert (entry.failed, entry.note, entry.ip_address) == (True, "Chrome on Windows", LAGOS)
 
 
-def test_times_are_shown_short_with_the_exact_utc_time_and_iso_for_machines():
-    when = describe(event(EventType.SIGNED_IN)).when
-    assert (when.label, when.exact, when.iso) == ("3 Nov 2026, 09:00 UTC", "2026-11-03 09:00:05 UTC",
-                                                  "2026-11-03T09:00:05+00:00")
-
-
-@pytest.mark.parametrize(("place", "phrase"), [("Madrid, Spain", " in Madrid, Spain"), ("Unknown location", ""),
-                                               (None, ""), ("Local network", " on a local network")])
-def test_place_phrase(place, phrase):
-    assert place_phrase(place) == phrase
+@pytest.mark.parametrize(("language", "zone", "label", "exact"), [
+    ("en", "UTC", "3 Nov 2026, 09:00 UTC", "3 Nov 2026, 09:00:05 Coordinated Universal Time"),
+    ("es", "Europe/Madrid", "3 nov 2026, 10:00 CET", "3 nov 2026, 10:00:05 hora estándar de Europa central"),
+])
+def test_times_are_shown_in_the_readers_zone_with_the_iso_instant_for_machines(catalogs, language, zone, label,
+                                                                               exact):
+    with reading(catalogs, language, zone):
+        when = describe(event(EventType.SIGNED_IN)).when
+        assert (when.label, when.exact, when.iso) == (label, exact, "2026-11-03T09:00:05+00:00")
 
 
 @pytest.mark.parametrize(("device", "phrase"), [("Chrome on macOS", "Chrome on macOS"), (None, "an unknown device"),
-                                                ("Unknown browser", "an unknown browser")])
+                                                ("Unknown browser", "an unknown browser"),
+                                                ("Unknown browser on Linux", "an unknown browser on Linux")])
 def test_device_phrase(device, phrase):
     assert device_phrase(device) == phrase
 
@@ -169,9 +322,37 @@ def test_the_page_tells_what_happened_newest_first(app, make_user, make_session,
         "Signed in from Safari on iPhone in Valencia, Spain",
     ]
     assert '<span class="badge badge--support">Support</span>' in page
-    assert ('<time datetime="2026-11-03T12:00:00+00:00" title="2026-11-03 12:00:00 UTC">'
-            '3 Nov 2026, 12:00 UTC</time>') in page
-    assert '<time datetime="2026-11-03T09:00:00+00:00" title="2026-11-03 09:00:00 UTC">' in page
+    # The sessions signed in from Madrid and Valencia: the reader's zone is Madrid's until they choose one.
+    assert ('<time datetime="2026-11-03T12:00:00+00:00" title="3 Nov 2026, 13:00:00 Central European Standard Time">'
+            '3 Nov 2026, 13:00 +0100</time>') in page
+    assert '<time datetime="2026-11-03T09:00:00+00:00" title="3 Nov 2026, 10:00:00 Central European Standard Time">' \
+        in page
+
+
+def test_the_page_in_spanish_names_places_from_what_was_stored_with_no_geoip_lookup(
+        app, make_user, clock, services):
+    user = make_user()
+    signed_in_client(app, user.email, user_agent=SAFARI_IPHONE, ip_address=VALENCIA)
+    clock.advance(hours=1)
+    app.test_client().post("/sign-in", data={"email": user.email, "password": "wrong"},
+                           headers={"User-Agent": CHROME_MAC}, environ_base={"REMOTE_ADDR": LAGOS})
+    clock.advance(hours=1)
+    browser = signed_in_client(app, user.email, user_agent=CHROME_MAC, ip_address=MADRID)
+    # Pages word what the rows and events keep: with the GeoIP database closed, they still name every place.
+    services.geo.close()
+
+    page = browser.get("/activity", headers={"Accept-Language": "es"}).get_data(as_text=True)
+
+    assert sentences(page) == [
+        "Inicio de sesión desde Chrome en macOS en Madrid, España",
+        "Intento fallido de inicio de sesión desde Lagos, Nigeria",  # GeoLite2's Spanish name, the same
+        "Inicio de sesión desde Safari en iPhone en Valencia, España",
+    ]
+    assert "un dispositivo desconocido" not in page and "Chrome en macOS" in activity_notes(page)
+    assert ('<time datetime="2026-11-03T11:00:00+00:00" title="3 nov 2026, 12:00:00 hora estándar de Europa central">'
+            '3 nov 2026, 12:00 CET</time>') in page
+    english = browser.get("/activity", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert sentences(english)[0] == "Signed in from Chrome on macOS in Madrid, Spain"
 
 
 def test_only_the_last_90_days_and_only_this_account(app, make_user, make_session, clock):
@@ -407,10 +588,6 @@ def test_failed_sign_ins_recorded_with_the_senders_words_no_longer_show_them(app
 
 # -- facts kept by the services, worded here -------------------------------------------------------
 
-IPHONE_IN_VALENCIA = {
-    "browser": "Safari 17", "os": "iOS 17.1", "device": "iPhone", "country": "Spain", "city": "Valencia",
-}
-NOTHING_KNOWN = {"browser": None, "os": None, "device": None, "country": None, "city": None}
 
 
 @pytest.mark.parametrize(

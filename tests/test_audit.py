@@ -57,8 +57,10 @@ def test_sign_in_records_signed_in_with_the_device_and_place_of_that_moment(app,
     assert event.session_id == row.id
     assert (event_device(event), event_place(event), event.ip_address) == ("Chrome on macOS", "Madrid, Spain", MADRID)
     # Where it happened is kept as facts, worded when shown; the text columns are for older events.
+    # The place's names in the other languages go with it, so the activity page names it in its reader's.
     assert event.details["where"] == {
         "browser": "Chrome 120", "os": "macOS 10.15", "device": None, "country": "Spain", "city": "Madrid",
+        "places": {"es": {"country": "España", "city": "Madrid"}},
     }
     assert (event.device_summary, event.place) == (None, None)
     assert event.created_at == clock.now()
@@ -90,7 +92,8 @@ def test_a_failed_sign_in_records_only_recognised_names_and_keeps_what_was_sent_
     assert event.details == {
         "user_agent": sent,
         # Facts, not words, and only the names Doorman recognised: no "URGENT" model.
-        "where": {"browser": "Chrome 120", "os": "Android 14", "device": None, "country": "Nigeria", "city": "Lagos"},
+        "where": {"browser": "Chrome 120", "os": "Android 14", "device": None, "country": "Nigeria", "city": "Lagos",
+                  "places": {"es": {"country": "Nigeria", "city": "Lagos"}}},
     }
     assert (event.device_summary, event.place) == (None, None)
 

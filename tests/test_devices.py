@@ -6,6 +6,7 @@ import uuid
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import UserSession
@@ -60,14 +61,64 @@ def test_page_lists_sessions_with_device_place_and_times(laptop_and_phone, clock
     assert "Safari 17 on iOS 17.1" in page and ">iPhone<" in page
     assert "Madrid, Spain" in page and "Valencia, Spain" in page
     assert "147.96.1.1" in page and "147.156.1.1" in page
-    # Every time on the page reads the same way: a label, its exact UTC time as a title, ISO for machines.
-    assert ('Signed in <time datetime="2026-11-03T09:05:00+00:00" title="2026-11-03 09:05:00 UTC">'
-            '3 Nov 2026, 09:05 UTC</time>') in page
-    assert re.search(
-        r'<time datetime="2026-11-03T09:00:00\+00:00" title="2026-11-03 09:00:00 UTC">8 minutes ago</time>', page
-    )
+    # Every time on the page reads the same way: a label, its exact time and zone as a title, ISO for machines;
+    # in Madrid's zone, where this session signed in, as the person has chosen none.
+    assert ('<time datetime="2026-11-03T09:05:00+00:00" title="3 Nov 2026, 10:05:00 Central European Standard Time">'
+            '3 Nov 2026, 10:05 +0100</time>') in page
+    assert ('<time datetime="2026-11-03T09:00:00+00:00" title="3 Nov 2026, 10:00:00 Central European Standard Time">'
+            '8 minutes ago</time>') in page
     assert 'aria-label="Sign out Safari on iPhone in Valencia"' in page
     assert 'aria-label="Sign out this device"' in page
+
+
+def test_a_sign_in_stores_the_places_zone_and_its_names_in_the_other_languages(app, laptop_and_phone):
+    with app.app_context():
+        rows = {r.city: r for r in db.session.scalars(select(UserSession))}
+    madrid, valencia = rows["Madrid"], rows["Valencia"]
+    # The columns stay English; the other names and the zone are kept beside them.
+    assert (madrid.country, madrid.city, madrid.time_zone) == ("Spain", "Madrid", "Europe/Madrid")
+    assert madrid.extra == {"places": {"es": {"country": "España", "city": "Madrid"}}}
+    assert (valencia.time_zone, valencia.places) == ("Europe/Madrid", {"es": {"country": "España", "city": "Valencia"}})
+
+
+def test_the_page_in_spanish_names_places_and_times_from_the_rows_with_no_geoip_lookup(
+        app, laptop_and_phone, clock, services):
+    _, laptop, _ = laptop_and_phone
+    clock.advance(minutes=3)
+    services.geo.close()  # any lookup now answers "unknown": what the page shows must come from the rows
+
+    page = laptop.get("/devices", headers={"Accept-Language": "es"}).get_data(as_text=True)
+
+    assert "Chrome 120 en macOS 10.15" in page and "Safari 17 en iOS 17.1" in page
+    assert "Madrid, España" in page and "Valencia, España" in page
+    assert "Spain" not in page and "Ubicación desconocida" not in page
+    assert ('<time datetime="2026-11-03T09:05:00+00:00" title="3 nov 2026, 10:05:00 hora estándar de Europa central">'
+            '3 nov 2026, 10:05 CET</time>') in page
+    assert ('<time datetime="2026-11-03T09:00:00+00:00" title="3 nov 2026, 10:00:00 hora estándar de Europa central">'
+            'hace 8 minutos</time>') in page
+    assert "Safari en iPhone en Valencia" in page  # the other session's label, on its sign-out button
+
+
+def test_a_saved_time_zone_wins_over_the_sign_in_places(app, laptop_and_phone, services):
+    user, laptop, _ = laptop_and_phone
+    with app.app_context():
+        services.users.save_preferences(user.id, language=None, time_zone="America/New_York")
+        db.session.commit()
+
+    page = laptop.get("/devices").get_data(as_text=True)
+
+    assert ('<time datetime="2026-11-03T09:05:00+00:00" title="3 Nov 2026, 04:05:00 Eastern Standard Time">'
+            '3 Nov 2026, 04:05 EST</time>') in page
+
+
+def test_a_session_from_a_place_without_a_zone_reads_in_utc(app, make_user):
+    user = make_user()
+    browser = browser_signed_in(app, user.email, CHROME_MAC, "8.8.8.8")  # GeoLite2 knows the country only
+
+    page = browser.get("/devices").get_data(as_text=True)
+
+    assert "United States" in page
+    assert '3 Nov 2026, 09:00 UTC</time>' in page
 
 
 def test_this_device_comes_first_and_is_marked(app, laptop_and_phone, make_session, clock):

@@ -20,10 +20,12 @@ from app.services.enrichment import (
     Place,
     bundled_database_path,
     clean_user_agent,
+    describe_client,
     parse_user_agent,
     recognised_device,
 )
-from tests.mmdb import city_record, write_city_db
+from tests.mmdb import LONDON, city_record, known_place_record, write_city_db
+from tests.mmdb import MADRID as MADRID_PLACE
 
 NOWHERE = Place(None, None, None)
 
@@ -274,12 +276,15 @@ LOCAL_TRAPS = {
 @pytest.fixture(scope="module")
 def city_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     networks = {
-        "80.33.0.0/20": city_record("ES", SPAIN, "Málaga"),
-        "2a02:9000::/32": city_record("ES", SPAIN, {"en": "Madrid", "es": "Madrid"}),
-        "54.232.0.0/15": city_record("BR", {"en": "Brazil", "pt-BR": "Brasil"}, "São Paulo"),
+        "80.33.0.0/20": city_record("ES", SPAIN, "Málaga", time_zone="Europe/Madrid"),
+        "2a02:9000::/32": known_place_record("ES", MADRID_PLACE),
+        "81.2.69.0/24": known_place_record("GB", LONDON),
+        "54.232.0.0/15": city_record("BR", {"en": "Brazil", "pt-BR": "Brasil"}, "São Paulo",
+                                     time_zone="America/Sao_Paulo"),
         "129.132.0.0/16": city_record("CH", {"en": "Switzerland", "de": "Schweiz"},
-                                      {"en": "Zurich", "de": "Zürich", "es": "Zúrich"}),
+                                      {"en": "Zurich", "de": "Zürich", "es": "Zúrich"}, time_zone="Europe/Zurich"),
         "8.8.8.0/24": city_record("US", "United States"),
+        "9.8.7.0/24": city_record("XX", "Nowhere", time_zone="Not/A" + "x" * 70),
     }
     networks.update({cidr: city_record("ES", SPAIN, "Madrid") for cidr in LOCAL_TRAPS})
     return write_city_db(tmp_path_factory.mktemp("geo") / "city.mmdb", networks)
@@ -287,31 +292,44 @@ def city_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def locator(city_db: Path):
-    with GeoLocator(city_db) as geo:
+    with GeoLocator(city_db, languages=("en", "es")) as geo:
         yield geo
 
 
-@pytest.mark.parametrize(("ip", "languages", "expected"), [
-    ("80.33.1.2", ("en",), Place("ES", "Spain", "Málaga")),
-    (" 80.33.1.2\n", ("en",), Place("ES", "Spain", "Málaga")),
-    ("::ffff:80.33.1.2", ("en",), Place("ES", "Spain", "Málaga")),
-    ("2a02:9000::1", ("en",), Place("ES", "Spain", "Madrid")),
-    ("2a02:9000:ffff::42", ("es",), Place("ES", "España", "Madrid")),
-    ("8.8.8.8", ("en",), Place("US", "United States", None)),
-    ("80.33.1.2", ("es", "en"), Place("ES", "España", "Málaga")),  # city: English fallback
-    ("54.232.1.1", ("pt-BR",), Place("BR", "Brasil", "São Paulo")),
-    ("54.232.1.1", ("fr",), Place("BR", "Brazil", "São Paulo")),
-    ("129.132.1.1", ("de",), Place("CH", "Schweiz", "Zürich")),
-    ("129.132.1.1", ("es-ES",), Place("CH", "Switzerland", "Zúrich")),
-    ("129.132.1.1", ("fr", "de"), Place("CH", "Schweiz", "Zürich")),
-    ("129.132.1.1", "de", Place("CH", "Schweiz", "Zürich")),
+@pytest.mark.parametrize(("ip", "expected"), [
+    ("80.33.1.2", Place("ES", "Spain", "Málaga", "Europe/Madrid", {"es": {"country": "España"}})),
+    (" 80.33.1.2\n", Place("ES", "Spain", "Málaga", "Europe/Madrid", {"es": {"country": "España"}})),
+    ("::ffff:80.33.1.2", Place("ES", "Spain", "Málaga", "Europe/Madrid", {"es": {"country": "España"}})),
+    ("2a02:9000::1", Place("ES", "Spain", "Madrid", "Europe/Madrid", {"es": {"country": "España", "city": "Madrid"}})),
+    ("81.2.69.142", Place("GB", "United Kingdom", "London", "Europe/London",
+                          {"es": {"country": "Reino Unido", "city": "Londres"}})),
+    ("8.8.8.8", Place("US", "United States", None)),  # no zone, no Spanish names: nothing stored for them
+    ("54.232.1.1", Place("BR", "Brazil", "São Paulo", "America/Sao_Paulo")),  # pt-BR is not Doorman's
+    ("129.132.1.1", Place("CH", "Switzerland", "Zurich", "Europe/Zurich", {"es": {"city": "Zúrich"}})),
+    ("9.8.7.6", Place("XX", "Nowhere", None)),  # no IANA zone is that long: not stored
 ])
-def test_locate(locator: GeoLocator, ip: str, languages: tuple[str, ...], expected: Place) -> None:
-    assert locator.locate(ip, languages) == expected
+def test_locate_gives_english_names_the_other_languages_names_and_the_zone(
+        locator: GeoLocator, ip: str, expected: Place) -> None:
+    assert locator.locate(ip) == expected
 
 
-def test_locate_defaults_to_english(locator: GeoLocator) -> None:
-    assert locator.locate("129.132.1.1") == Place("CH", "Switzerland", "Zurich")
+def test_a_locator_for_english_only_keeps_no_other_names(city_db: Path) -> None:
+    with GeoLocator(city_db) as geo:
+        assert geo.locate("81.2.69.142") == Place("GB", "United Kingdom", "London", "Europe/London")
+
+
+def test_regional_languages_take_the_databases_base_language(city_db: Path) -> None:
+    with GeoLocator(city_db, languages=("es-ES", "pt-BR")) as geo:
+        assert geo.locate("54.232.1.1").names == {"pt-BR": {"country": "Brasil"}}
+        assert geo.locate("129.132.1.1").names == {"es-ES": {"city": "Zúrich"}}
+
+
+def test_describe_client_stores_the_zone_and_the_other_names_beside_the_english_columns(locator: GeoLocator) -> None:
+    described = describe_client(locator, "curl/8.4.0", "81.2.69.142")
+    assert (described["country"], described["city"], described["time_zone"]) == (
+        "United Kingdom", "London", "Europe/London")
+    assert described["extra"] == {"places": {"es": {"country": "Reino Unido", "city": "Londres"}}}
+    assert describe_client(locator, "curl/8.4.0", "10.0.0.1")["extra"] == {}
 
 
 @pytest.mark.parametrize("ip", ["9.9.9.9", "81.0.0.1", "2600::1"])
@@ -383,7 +401,7 @@ def test_uses_the_given_logger(tmp_path: Path, caplog: pytest.LogCaptureFixture)
 
 def test_close_is_idempotent_and_stops_lookups(city_db: Path) -> None:
     geo = GeoLocator(city_db)
-    assert geo.locate("80.33.1.2") == Place("ES", "Spain", "Málaga")
+    assert geo.locate("80.33.1.2") == Place("ES", "Spain", "Málaga", "Europe/Madrid")
     geo.close()
     geo.close()
     assert geo.locate("80.33.1.2") == NOWHERE
@@ -393,7 +411,7 @@ def test_close_is_idempotent_and_stops_lookups(city_db: Path) -> None:
 
 @pytest.fixture(scope="module")
 def bundled():
-    with GeoLocator(None) as geo:
+    with GeoLocator(None, languages=("en", "es")) as geo:
         yield geo
 
 
@@ -405,21 +423,19 @@ def test_bundled_database_path_does_not_import_geolite2(monkeypatch: pytest.Monk
     assert "geolite2" not in sys.modules
 
 
-@pytest.mark.parametrize(("ip", "languages", "expected"), [
-    ("147.96.1.1", ("en",), Place("ES", "Spain", "Madrid")),
-    ("147.156.1.1", ("en",), Place("ES", "Spain", "Valencia")),
-    ("80.33.1.1", ("es",), Place("ES", "España", "Málaga")),
-    ("130.133.1.1", ("en",), Place("DE", "Germany", "Berlin")),
-    ("72.229.28.185", ("en",), Place("US", "United States", "New York")),
-    ("54.232.1.1", ("pt-BR",), Place("BR", "Brasil", "São Paulo")),
-    ("52.68.1.1", ("ja",), Place("JP", "日本", "東京")),
-    ("105.112.0.1", ("en",), Place("NG", "Nigeria", "Lagos")),
-    ("129.132.1.1", ("de",), Place("CH", "Schweiz", "Zürich")),
-    ("8.8.8.8", ("en",), Place("US", "United States", None)),
-    ("2a00:1450:4001::1", ("en",), Place("DE", "Germany", "Frankfurt am Main")),
+@pytest.mark.parametrize(("ip", "expected"), [
+    ("147.96.1.1", Place("ES", "Spain", "Madrid", "Europe/Madrid", {"es": {"country": "España", "city": "Madrid"}})),
+    ("147.156.1.1", Place("ES", "Spain", "Valencia", "Europe/Madrid",
+                          {"es": {"country": "España", "city": "Valencia"}})),
+    ("130.133.1.1", Place("DE", "Germany", "Berlin", "Europe/Berlin", {"es": {"country": "Alemania", "city": "Berlín"}})),
+    ("72.229.28.185", Place("US", "United States", "New York", "America/New_York",
+                            {"es": {"country": "Estados Unidos", "city": "Nueva York"}})),
+    ("105.112.0.1", Place("NG", "Nigeria", "Lagos", "Africa/Lagos", {"es": {"country": "Nigeria", "city": "Lagos"}})),
+    ("81.2.69.142", Place("GB", "United Kingdom", "Willesden", "Europe/London", {"es": {"country": "Reino Unido"}})),
+    ("8.8.8.8", Place("US", "United States", None, None, {"es": {"country": "Estados Unidos"}})),
 ])
-def test_bundled_database(bundled: GeoLocator, ip: str, languages: tuple[str, ...], expected: Place) -> None:
-    assert bundled.locate(ip, languages) == expected
+def test_bundled_database(bundled: GeoLocator, ip: str, expected: Place) -> None:
+    assert bundled.locate(ip) == expected
 
 
 # --- place_label ---------------------------------------------------------------

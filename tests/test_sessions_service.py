@@ -241,13 +241,18 @@ def test_list_active_is_most_recently_active_first(sessions, make_user, make_ses
 
 def test_list_active_rows_carry_what_the_pages_show_and_no_secret(sessions, make_user, make_session):
     user = make_user()
+    places = {"es": {"country": "España", "city": "Madrid"}}
     row, _ = make_session(user, user_agent="Mozilla/5.0 (iPhone)", ip_address="81.2.69.142", city="Madrid",
-                          country="Spain", browser="Safari 17", os="iOS 17.1", device="iPhone", device_type="mobile")
+                          country="Spain", browser="Safari 17", os="iOS 17.1", device="iPhone", device_type="mobile",
+                          extra={"places": places, "device_id": "A1B2"})
+    bare, _ = make_session(user, ip_address="10.0.0.1")
 
-    [listed] = sessions.list_active(user.id)
+    listed, listed_bare = sorted(sessions.list_active(user.id), key=lambda s: s.id != row.id)
 
+    # The place's other names, and nothing else of the metadata.
     assert listed == (row.id, "mobile", "Safari 17", "iOS 17.1", "iPhone", "Spain", "Madrid", "81.2.69.142",
-                      "Mozilla/5.0 (iPhone)", row.created_at, row.last_activity_at, "browser", None)
+                      "Mozilla/5.0 (iPhone)", row.created_at, row.last_activity_at, "browser", None, places)
+    assert (listed_bare.id, listed_bare.places) == (bare.id, None)
     assert listed.created_at.utcoffset() == timedelta(0)
     assert not any("hash" in field or "token" in field for field in type(listed)._fields)
 

@@ -113,8 +113,25 @@ def test_the_account_page_shows_active_sessions_like_the_devices_page_and_the_us
     for fact in ("Safari 17 on iOS 17.1", "iPhone", "Valencia, Spain", VALENCIA, SAFARI_IPHONE,
                  "Active sessions (1)"):
         assert fact in shown, fact
-    assert '<time datetime="2026-11-03T09:00:00+00:00" title="2026-11-03 09:00:00 UTC">' in page
+    # In the staff member's zone (they signed in from Madrid); the customer's own is Valencia's, the same.
+    assert ('<time datetime="2026-11-03T09:00:00+00:00" title="3 Nov 2026, 10:00:00 Central European Standard Time">'
+            in page)
     assert f'action="/support/users/{customer.id}/sessions/{row.id}/sign-out"' in page
+
+
+def test_the_account_page_in_spanish_names_places_from_the_rows_and_events_with_no_geoip_lookup(
+        app, agent, make_user, make_session, services):
+    customer = make_user("customer@example.com")
+    make_session(customer, **client_details(app, SAFARI_IPHONE, VALENCIA))
+    _, desk = agent
+    services.geo.close()  # the page reads what the rows and events keep
+
+    page = desk.get(f"/support/users/{customer.id}", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    shown = text_of(page)
+
+    assert "Safari 17 en iOS 17.1" in shown and "Valencia, España" in shown
+    assert "Inicio de sesión desde Safari en iPhone en Valencia, España" in shown
+    assert "Valencia, Spain" not in shown
 
 
 def test_no_token_or_token_hash_is_ever_shown(app, agent, make_user, make_session):

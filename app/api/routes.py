@@ -92,7 +92,7 @@ def token() -> Response:
                          "For the account's safety, wait and try again.",
                          headers={"Retry-After": str(refusal.retry_after)}) from None
     if sign_in.device_id:
-        details["extra"] = {"device_id": sign_in.device_id}
+        details["extra"] = {**details["extra"], "device_id": sign_in.device_id}
     try:
         tokens = services().sessions.open_app_session(credentials, client_name=sign_in.client_name, **details)
     except CredentialsChanged:

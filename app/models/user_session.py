@@ -112,5 +112,11 @@ class UserSession(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
+    @property
+    def places(self) -> dict[str, dict[str, str]] | None:
+        """The names of its place in other languages, stored at sign-in: {"es": {"country": "España"}}."""
+        places = (self.extra or {}).get("places")
+        return places if isinstance(places, dict) else None
+
     def __repr__(self) -> str:
         return f"<UserSession {self.id} user={self.user_id} active={self.is_active}>"

@@ -1,13 +1,17 @@
 """Security events told as plain sentences, for the account holder or for staff.
 
 Plain text only: templates escape it like any other value. The account holder
-reads "You signed out Safari on iPhone in Valencia, Spain"; staff read the
-same event as "The user signed out ...", and see which staff member acted
-where the account holder only sees "support".
+reads "You signed out Safari on iPhone in Valencia, Spain" ("Cerraste la
+sesión de Safari en iPhone en Valencia, España"); staff read the same event
+as "The user signed out ...", and see which staff member acted where the
+account holder only sees "support". Every sentence is one message with named
+placeholders, so each language orders it its own way.
 
 Events keep where they happened as facts (``details["where"]``, and the
-snapshots under "from" and "sessions"); events recorded before that keep
-words (the ``device_summary`` and ``place`` columns), read as they were.
+snapshots under "from" and "sessions"), with the place's names in other
+languages, so places read in the reader's language; events recorded before
+that keep English words (the ``device_summary`` and ``place`` columns),
+shown as stored.
 """
 
 from collections.abc import Iterable, Mapping
@@ -15,10 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
-from app.presenters.devices import Seen, device_phrase, is_recognised_summary, seen_from_facts, seen_from_words, seen_in
-from app.presenters.end_reasons import because
-from app.presenters.plurals import plural
+from app.presenters.devices import Seen, is_recognised_summary, seen_from_facts, seen_from_words, seen_in
+from app.presenters.end_reasons import all_ended_for, others_ended_for, session_ended_for
 from app.presenters.times import Moment
 
 
@@ -92,8 +98,12 @@ def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
     return event.ip_address or (acted_from.get("ip_address") if isinstance(acted_from, Mapping) else None)
 
 
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
+# Account roles as a reader reads them; a role with no words of its own is shown as stored.
+_ROLES = {"user": _l("user"), "support": _l("support"), "admin": _l("admin")}
+
+
+def _role(value: object) -> str:
+    return str(_ROLES.get(str(value), value))
 
 
 class _Sentences:
@@ -101,25 +111,34 @@ class _Sentences:
         self.event = event
         self.for_staff = for_staff
         self.details: dict[str, Any] = event.details or {}
-        self.you = "The user" if for_staff else "You"
         self.seen = event_seen(event)
         self.where = self.seen.phrase
 
     def tell(self) -> tuple[str, str | None]:
         teller = getattr(self, f"_{self.event.event_type}", None)
         if teller is None:
-            return f"Security event: {self.event.event_type.replace('_', ' ')}", None
+            return gettext("Security event: %(type)s", type=self.event.event_type.replace("_", " ")), None
         return teller()
 
     @property
-    def support(self) -> str:
-        """Who acted for staff: the staff member for staff readers, "support" for the user."""
+    def staff_email(self) -> str | None:
+        """Who acted for staff, for staff readers only; the account holder reads "support"."""
         actor = self.event.actor if self.for_staff and self.event.actor_id else None
-        return f"support ({actor.email})" if actor is not None else "support"
+        return actor.email if actor is not None else None
 
     @property
-    def because(self) -> str:
-        return because(self.details.get("end_reason"))
+    def count(self) -> int:
+        return int(self.details.get("count", 0))
+
+    def _opening(self, sentence: str) -> str:
+        """A sentence that opens with the session: capitalised only when it opens with Doorman's own words.
+
+        "An unknown browser on Linux was signed out", but never "IPhone": a
+        name keeps its case, and so does a sentence that puts the session elsewhere.
+        """
+        if self.seen.own_words and sentence.startswith(self.where):
+            return sentence[:1].upper() + sentence[1:]
+        return sentence
 
     def _listed_sessions(self) -> str | None:
         listed = self.details.get("sessions") or []
@@ -127,68 +146,100 @@ class _Sentences:
             return None
         text = "; ".join(seen_in(s).phrase for s in listed)
         more = int(self.details.get("count", len(listed))) - len(listed)
-        return f"{text}; and {more} more" if more > 0 else text
+        if more > 0:
+            return ngettext("%(sessions)s; and %(num)d more", "%(sessions)s; and %(num)d more", more, sessions=text)
+        return text
 
     # One method per event type, named after it.
 
     def _signed_in(self) -> tuple[str, str | None]:
-        return f"Signed in from {self.where}", None
+        return gettext("Signed in from %(session)s", session=self.where), None
 
     def _sign_in_failed(self) -> tuple[str, str | None]:
-        device = self.seen.device
-        if not self.for_staff and "where" not in self.details and not is_recognised_summary(device):
+        shown = self.seen.device is not None
+        if not self.for_staff and "where" not in self.details and not is_recognised_summary(self.seen.device):
             # Whoever failed to sign in wrote their User-Agent. Rows recorded
             # before only recognised names were kept may hold their words;
             # facts are recognised names only (Snapshot.of_unauthenticated).
-            device = None
-        return f"Failed sign-in attempt from {self.seen.origin}", device_phrase(device)
+            shown = False
+        note = self.seen.in_sentence if shown else gettext("an unknown device")
+        return gettext("Failed sign-in attempt from %(place)s", place=self.seen.origin), note
 
     def _signed_out(self) -> tuple[str, str | None]:
         if self.details.get("end_reason") == EndReason.SUPERSEDED:
-            return f"Signed in again on {self.where}, which ended the session there", None
-        return f"Signed out of {self.where}", None
+            return gettext("Signed in again on %(session)s, which ended the session there", session=self.where), None
+        return gettext("Signed out of %(session)s", session=self.where), None
 
     def _session_revoked(self) -> tuple[str, str | None]:
         kind = self.event.actor_kind
+        reason = self.event.reason
         if kind == ActorKind.STAFF:
-            return f"Signed out by {self.support}: {self.event.reason}", self.where
+            email = self.staff_email
+            if email:
+                return gettext("Signed out by support (%(email)s): %(reason)s", email=email, reason=reason), self.where
+            return gettext("Signed out by support: %(reason)s", reason=reason), self.where
         if kind == ActorKind.USER:
-            return f"{self.you} signed out {self.where}", None
-        return _capitalised(f"{self.where} was signed out{self.because}"), None
+            if self.for_staff:
+                return gettext("The user signed out %(session)s", session=self.where), None
+            return gettext("You signed out %(session)s", session=self.where), None
+        return self._opening(session_ended_for(self.details.get("end_reason"), self.where)), None
 
     def _session_limit_evicted(self) -> tuple[str, str | None]:
-        return _capitalised(f"{self.where} was signed out{because(EndReason.SESSION_LIMIT)}"), None
+        return self._opening(session_ended_for(EndReason.SESSION_LIMIT, self.where)), None
 
     def _refresh_token_reused(self) -> tuple[str, str | None]:
-        return "An app's sign-in was ended because an old token was used again", self.where
+        return gettext("An app's sign-in was ended because an old token was used again"), self.where
 
     def _other_sessions_revoked(self) -> tuple[str, str | None]:
-        others = plural(int(self.details.get("count", 0)), "other session")
-        return self._batch(
-            staff=f"Other sessions signed out by {self.support}: {self.event.reason}",
-            user=f"{self.you} signed out {others}",
-            system=f"{_capitalised(others)} signed out{self.because}",
-        )
+        email, count, reason = self.staff_email, self.count, self.event.reason
+        if self.event.actor_kind == ActorKind.STAFF:
+            if email:
+                sentence = gettext("Other sessions signed out by support (%(email)s): %(reason)s",
+                                   email=email, reason=reason)
+            else:
+                sentence = gettext("Other sessions signed out by support: %(reason)s", reason=reason)
+        elif self.event.actor_kind == ActorKind.USER:
+            if self.for_staff:
+                sentence = ngettext("The user signed out %(num)d other session",
+                                    "The user signed out %(num)d other sessions", count)
+            else:
+                sentence = ngettext("You signed out %(num)d other session", "You signed out %(num)d other sessions",
+                                    count)
+        else:
+            sentence = others_ended_for(self.details.get("end_reason"), count)
+        return sentence, self._listed_sessions()
 
     def _all_sessions_revoked(self) -> tuple[str, str | None]:
-        count = plural(int(self.details.get("count", 0)), "session")
-        return self._batch(
-            staff=f"All sessions signed out by {self.support}: {self.event.reason}",
-            user=f"{self.you} signed out everywhere ({count})",
-            system=f"All sessions signed out{self.because} ({count})",
-        )
-
-    def _batch(self, *, staff: str, user: str, system: str) -> tuple[str, str | None]:
-        by_actor: dict[str, str] = {ActorKind.STAFF: staff, ActorKind.USER: user}
-        sentence = by_actor.get(self.event.actor_kind, system)
+        email, count, reason = self.staff_email, self.count, self.event.reason
+        if self.event.actor_kind == ActorKind.STAFF:
+            if email:
+                sentence = gettext("All sessions signed out by support (%(email)s): %(reason)s",
+                                   email=email, reason=reason)
+            else:
+                sentence = gettext("All sessions signed out by support: %(reason)s", reason=reason)
+        elif self.event.actor_kind == ActorKind.USER:
+            if self.for_staff:
+                sentence = ngettext("The user signed out everywhere (%(num)d session)",
+                                    "The user signed out everywhere (%(num)d sessions)", count)
+            else:
+                sentence = ngettext("You signed out everywhere (%(num)d session)",
+                                    "You signed out everywhere (%(num)d sessions)", count)
+        else:
+            sentence = all_ended_for(self.details.get("end_reason"), count)
         return sentence, self._listed_sessions()
 
     def _password_changed(self) -> tuple[str, str | None]:
-        return f"{self.you} changed the password", self.where if self.seen.device else None
+        note = self.where if self.seen.device else None
+        if self.for_staff:
+            return gettext("The user changed the password"), note
+        return gettext("You changed the password"), note
 
     def _role_changed(self) -> tuple[str, str | None]:
-        old, new = self.details.get("from", "?"), self.details.get("to", "?")
-        return f"Account role changed from {old} to {new}", None
+        old, new = _role(self.details.get("from", "?")), _role(self.details.get("to", "?"))
+        return gettext("Account role changed from %(old)s to %(new)s", old=old, new=new), None
 
     def _staff_viewed_sessions(self) -> tuple[str, str | None]:
-        return f"{_capitalised(self.support)} viewed this account's sessions", None
+        email = self.staff_email
+        if email:
+            return gettext("Support (%(email)s) viewed this account's sessions", email=email), None
+        return gettext("Support viewed this account's sessions"), None

@@ -8,19 +8,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 from app.models import SecurityEvent, SessionKind, UserSession
-from app.presenters.devices import device_summary, place_label, seen_of_row, strip_version
+from app.presenters.devices import device_summary, local_names, on_system, place_label, seen_of_row, strip_version
 from app.presenters.end_reasons import end_reason_label
-from app.presenters.plurals import plural
 from app.services.sessions import ActiveSession, EndedSession
 
 SessionRow = ActiveSession | UserSession
 
 
 # The mark beside an app's session, and what a screen reader says of it.
-APP_MARK = "App"
-APP_MARK_DESCRIPTION = "signed in through an app"
-UNNAMED_APP = "Unnamed app"
+APP_MARK = _l("App")
+APP_MARK_DESCRIPTION = _l("signed in through an app")
+UNNAMED_APP = _l("Unnamed app")
 
 
 def is_app_session(row: SessionRow) -> bool:
@@ -30,7 +32,7 @@ def is_app_session(row: SessionRow) -> bool:
 
 def app_name(row: SessionRow) -> str:
     """The name the app gave itself at sign-in, or words for an app that gave none."""
-    return row.client_name or UNNAMED_APP
+    return row.client_name or str(UNNAMED_APP)
 
 
 def session_title(row: SessionRow) -> str:
@@ -41,8 +43,8 @@ def session_title(row: SessionRow) -> str:
 
 
 def session_place(row: SessionRow) -> str:
-    """"Madrid, Spain", "Local network" or "Unknown location"."""
-    return place_label(row.country, row.city, row.ip_address)
+    """"Madrid, Spain", "Local network" or "Unknown location", in the reader's language."""
+    return place_label(row.country, row.city, row.ip_address, row.places)
 
 
 def session_label(row: SessionRow) -> str:
@@ -52,11 +54,12 @@ def session_label(row: SessionRow) -> str:
     """
     if is_app_session(row):
         where_on = row.device or strip_version(row.os)
-        device = f"{app_name(row)} on {where_on}" if where_on else app_name(row)
+        device = on_system(app_name(row), where_on) if where_on else app_name(row)
     else:
         device = device_summary(row.browser, row.os, row.device, versions=False)
-    where = row.city or row.country
-    return f"{device} in {where}" if where else device
+    country, city = local_names(row.country, row.city, row.places)
+    where = city or country
+    return gettext("%(device)s in %(place)s", device=device, place=where) if where else device
 
 
 def session_phrase(row: UserSession) -> str:
@@ -66,22 +69,25 @@ def session_phrase(row: UserSession) -> str:
 
 def signed_out_one(row: SessionRow) -> str:
     """The account holder's message after signing out one of their sessions."""
-    return f"Signed out {session_label(row)}."
+    return gettext("Signed out %(session)s.", session=session_label(row))
 
 
 def signed_out_others(count: int) -> str:
     """The account holder's message after signing out every other session."""
-    return f"Signed out {plural(count, 'other session')}." if count else "There were no other sessions to sign out."
+    if not count:
+        return gettext("There were no other sessions to sign out.")
+    return ngettext("Signed out %(num)d other session.", "Signed out %(num)d other sessions.", count)
 
 
 def staff_signed_out_one(row: UserSession) -> str:
     """A staff member's message after signing out one of an account's sessions."""
-    return f"Signed out {session_phrase(row)}. The reason is on the account's record."
+    return gettext("Signed out %(session)s. The reason is on the account's record.", session=session_phrase(row))
 
 
 def staff_signed_out_all(count: int, email: str) -> str:
     """A staff member's message after signing out all of an account's sessions."""
-    return f"Signed out {plural(count, 'session')} of {email}."
+    return ngettext("Signed out %(num)d session of %(email)s.", "Signed out %(num)d sessions of %(email)s.",
+                    count, email=email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +131,7 @@ class EndedSessionRow:
     def of(cls, ended: EndedSession, staff_event: SecurityEvent | None) -> "EndedSessionRow":
         row = ended.row
         if row.revoked_by is not None and row.revoked_by == row.user_id:
-            by = "the account holder"
+            by = gettext("the account holder")
         else:
             # No one recorded: Doorman itself (the session limit), or an account since deleted.
             by = ended.ended_by_email or "Doorman"

@@ -8,7 +8,7 @@ one way a row ever leaves, once it is older than the retention.
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.clock import Clock
 from app.models import ActorKind, EventType, SecurityEvent
 from app.models.security_event import STAFF_REASON_MAX_LENGTH
-from app.services.enrichment import recognised_device
+from app.services.enrichment import PLACES_KEY, PlaceNames, recognised_device
 from app.services.errors import ReasonRequired
 from app.services.paging import Page, paginate
 
@@ -47,7 +47,12 @@ def clean_staff_reason(reason: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """Where something happened, as facts fixed at that moment; presenters word them when shown."""
+    """Where something happened, as facts fixed at that moment; presenters word them when shown.
+
+    ``country`` and ``city`` are English; ``places`` the place's names in
+    other languages, as the session row keeps them (``PlaceNames``), so the
+    activity page names it in its reader's language.
+    """
 
     ip_address: str | None = None
     browser: str | None = None
@@ -55,10 +60,11 @@ class Snapshot:
     device: str | None = None
     country: str | None = None
     city: str | None = None
+    places: PlaceNames | None = field(default=None, hash=False)
 
     @classmethod
     def of(cls, source: Any) -> "Snapshot":
-        """From a session row, a ``RETURNING`` row, or a ``sign_in_details`` mapping."""
+        """From a session row, a ``RETURNING`` row (ENDED_COLUMNS), or a ``sign_in_details`` mapping."""
         if source is None:
             return NOWHERE
         if isinstance(source, Mapping):
@@ -66,7 +72,7 @@ class Snapshot:
         else:
             def get(name: str) -> Any:
                 return getattr(source, name, None)
-        return cls(**{name: get(name) for name in _SNAPSHOT_FIELDS})
+        return cls(**{name: get(name) for name in _SNAPSHOT_FIELDS}, places=_places_of(get))
 
     @classmethod
     def of_unauthenticated(cls, attempt: Mapping[str, Any] | None) -> "Snapshot":
@@ -86,17 +92,31 @@ class Snapshot:
             device=device.device,
             country=attempt.get("country"),
             city=attempt.get("city"),
+            places=_places_of(attempt.get),
         )
 
-    def as_details(self) -> dict[str, str | None]:
-        return asdict(self)
+    def as_details(self) -> dict[str, Any]:
+        """As an event's details keep it; ``places`` only when there are names in other languages."""
+        kept = asdict(self)
+        if not kept["places"]:
+            del kept["places"]
+        return kept
 
-    def facts(self) -> dict[str, str | None]:
+    def facts(self) -> dict[str, Any]:
         """What an event keeps under ``details["where"]``: all but the address, which has its column."""
-        return {name: value for name, value in asdict(self).items() if name != "ip_address"}
+        return {name: value for name, value in self.as_details().items() if name != "ip_address"}
 
 
 _SNAPSHOT_FIELDS = ("ip_address", "browser", "os", "device", "country", "city")
+
+
+def _places_of(get: Callable[[str], Any]) -> PlaceNames | None:
+    """A row's ``places`` (UserSession.places, an ENDED_COLUMNS row), or a mapping's ``extra["places"]``."""
+    places = get(PLACES_KEY)
+    if places is None:
+        extra = get("extra")
+        places = extra.get(PLACES_KEY) if isinstance(extra, Mapping) else None
+    return places if isinstance(places, Mapping) and places else None
 
 
 NOWHERE = Snapshot()

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy.orm import Session, scoped_session
 
 from app.clock import Clock
+from app.languages import LANGUAGES
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
 from app.services.password_attempts import PasswordAttemptLimits
@@ -56,7 +57,7 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     )
     support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
     # Opened once per Services; a missing or corrupt file only logs a warning.
-    geo = GeoLocator(config["GEOIP_DATABASE"], logger=logger)
+    geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
     return Services(
         clock=clock, audit=audit, sessions=sessions, users=users, support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,

@@ -21,8 +21,8 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import geoip2.database
@@ -31,6 +31,10 @@ import user_agents
 
 from app.models import DeviceType
 from app.models.user_session import USER_AGENT_MAX_LENGTH
+
+ENGLISH = "en"  # the language of the country and city columns
+# The key of a session's ``extra`` (its ``metadata`` column) that holds its place's other names.
+PLACES_KEY = "places"
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -177,11 +181,21 @@ def recognised_device(user_agent: str | None) -> DeviceInfo:
     return _recognise_clean(clean_user_agent(user_agent))
 
 
+# {"es": {"country": "Reino Unido", "city": "Londres"}}: a place's names in languages other than English.
+PlaceNames = Mapping[str, Mapping[str, str]]
+# Longer is no IANA zone, and would not fit ``user_sessions.time_zone``.
+_TIME_ZONE_MAX_LENGTH = 64
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
+    """Where an address is: English names (what the columns keep), its names in other languages, its zone."""
+
     country_code: str | None
     country: str | None
     city: str | None
+    time_zone: str | None = None
+    names: PlaceNames = field(default_factory=dict, hash=False)
 
 
 _NOWHERE = Place(None, None, None)
@@ -213,13 +227,28 @@ def is_local_address(ip: str | None) -> bool:
     return addr is not None and _is_local(addr)
 
 
-def _pick_name(names: Mapping[str, str], languages: Sequence[str]) -> str | None:
-    for lang in (*languages, "en"):
-        # "es-ES" is not a MaxMind locale but "es" is; "pt-BR" is.
-        for key in (lang, lang.split("-")[0]):
-            if names.get(key):
-                return names[key]
+def _name_in(names: Mapping[str, str], language: str) -> str | None:
+    # "es-ES" is not a MaxMind locale but "es" is; "pt-BR" is.
+    for key in (language, language.split("-")[0]):
+        if names.get(key):
+            return names[key]
     return None
+
+
+def _names_in(country: Mapping[str, str], city: Mapping[str, str],
+              languages: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The names the database has in each of ``languages``: only those it has, no English stand-ins."""
+    found: dict[str, dict[str, str]] = {}
+    for language in languages:
+        named = {part: name for part, name in (("country", _name_in(country, language)),
+                                                ("city", _name_in(city, language))) if name}
+        if named:
+            found[language] = named
+    return found
+
+
+def _time_zone(value: str | None) -> str | None:
+    return value if value and len(value) <= _TIME_ZONE_MAX_LENGTH else None
 
 
 def bundled_database_path() -> str:
@@ -233,12 +262,16 @@ def bundled_database_path() -> str:
 class GeoLocator:
     """IP -> Place over one GeoIP2/GeoLite2 City database opened once.
 
+    A place comes with its English names, its names in each of ``languages``
+    the database has, and its IANA time zone: stored at sign-in, so that pages
+    name it in their reader's language without looking anything up.
     Safe to share between threads: the underlying Reader is.
     """
 
     def __init__(self, database_path: str | os.PathLike[str] | None, *,
-                 logger: logging.Logger | None = None) -> None:
+                 languages: Iterable[str] = (), logger: logging.Logger | None = None) -> None:
         self._log = logger or logging.getLogger(__name__)
+        self._languages = tuple(language for language in languages if language != ENGLISH)
         self._path = os.fspath(database_path) if database_path is not None else None
         self._reader: geoip2.database.Reader | None = None
         self._warned = False
@@ -258,12 +291,10 @@ class GeoLocator:
         # Only the class name: messages from the reader may echo file contents.
         self._log.warning(message, self._path, type(exc).__name__)
 
-    def locate(self, ip: str | None, languages: Sequence[str] = ("en",)) -> Place:
+    def locate(self, ip: str | None) -> Place:
         addr = _parse_ip(ip)
         if self._reader is None or addr is None or _is_local(addr) or addr.is_multicast:
             return _NOWHERE
-        if isinstance(languages, str):
-            languages = (languages,)
         try:
             response = self._reader.city(addr)
         except geoip2.errors.AddressNotFoundError:
@@ -272,10 +303,13 @@ class GeoLocator:
             self._warn_once("GeoIP database %s failed a lookup (%s); "
                             "treating locations as unknown", exc)
             return _NOWHERE
+        country, city = response.country.names, response.city.names
         return Place(
             country_code=response.country.iso_code,
-            country=_pick_name(response.country.names, languages),
-            city=_pick_name(response.city.names, languages),
+            country=_name_in(country, ENGLISH),
+            city=_name_in(city, ENGLISH),
+            time_zone=_time_zone(response.location.time_zone),
+            names=_names_in(country, city, self._languages),
         )
 
     def close(self) -> None:
@@ -290,12 +324,14 @@ class GeoLocator:
         self.close()
 
 
-def describe_client(
-    geo: GeoLocator, user_agent: str | None, ip_address: str | None, languages: Sequence[str] = ("en",)
-) -> dict[str, Any]:
-    """The session columns that say which device and place a sign-in came from."""
+def describe_client(geo: GeoLocator, user_agent: str | None, ip_address: str | None) -> dict[str, Any]:
+    """The session columns that say which device and place a sign-in came from, and its place's zone.
+
+    ``extra`` (the ``metadata`` column) holds the place's names in other
+    languages under "places"; callers add their own keys to it.
+    """
     device = parse_user_agent(user_agent)
-    place = geo.locate(ip_address, languages)
+    place = geo.locate(ip_address)
     return {
         "user_agent": clean_user_agent(user_agent) or None,
         "ip_address": ip_address,
@@ -306,4 +342,6 @@ def describe_client(
         "country_code": place.country_code,
         "country": place.country,
         "city": place.city,
+        "time_zone": place.time_zone,
+        "extra": {PLACES_KEY: place.names} if place.names else {},
     }

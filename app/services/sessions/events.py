@@ -10,6 +10,7 @@ from typing import Any
 
 from app.models import ActorKind, EndReason, EventType, UserSession
 from app.services.audit import MAX_LISTED_SESSIONS, NOWHERE, AuditService, Snapshot
+from app.services.enrichment import PLACES_KEY
 from app.services.sessions.ending import Ending
 
 # What an event remembers of each session it ends (the RETURNING columns).
@@ -21,6 +22,8 @@ ENDED_COLUMNS = (
     UserSession.device,
     UserSession.country,
     UserSession.city,
+    # The place's names in other languages (Snapshot.places), not the rest of the metadata.
+    UserSession.extra[PLACES_KEY].label(PLACES_KEY),
 )
 # A browser ending its own session (signing out, or signing in again over
 # it) is a sign-out; every other reason is a revocation.

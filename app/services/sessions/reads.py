@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
 from app.models import User, UserSession
+from app.services.enrichment import PLACES_KEY
 from app.services.sessions.lookup import active_at
 from app.services.sessions.tokens import hash_token
 
@@ -34,9 +35,14 @@ class ActiveSession(NamedTuple):
     last_activity_at: datetime
     kind: str
     client_name: str | None
+    # The place's names in other languages, kept at sign-in: {"es": {"country": "España", "city": "Londres"}}.
+    places: dict[str, dict[str, str]] | None
 
 
-_ACTIVE_SESSION_COLUMNS = tuple(getattr(UserSession, name) for name in ActiveSession._fields)
+_ACTIVE_SESSION_COLUMNS = (
+    *(getattr(UserSession, name) for name in ActiveSession._fields if name != PLACES_KEY),
+    UserSession.extra[PLACES_KEY].label(PLACES_KEY),  # not the rest of the metadata
+)
 
 
 class EndedSession(NamedTuple):
