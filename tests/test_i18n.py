@@ -162,6 +162,38 @@ def test_the_password_changed_message_counts_in_spanish(app, services, make_user
     assert flashes(page) == ["Se cambió tu contraseña y se cerraron otras 2 sesiones."]
 
 
+@pytest.mark.config(PASSWORD_ATTEMPTS_PER_ACCOUNT="2 per 15 minutes")
+def test_too_many_wrong_passwords_is_said_in_spanish_with_the_wait(client, make_user):
+    user = make_user()
+    for _attempt in range(2):
+        client.post("/sign-in", data={"email": user.email, "password": "wrong"})
+
+    response = client.post("/sign-in", data={"email": user.email, "password": "wrong"},
+                           headers={"Accept-Language": "es"})
+
+    assert response.status_code == 429
+    [message] = flashes(response.get_data(as_text=True))
+    assert message.startswith("Demasiadas contraseñas incorrectas. Por la seguridad de tu cuenta, espera ")
+    assert re.search(r"espera (un minuto|\d+ minutos) y vuelve a intentarlo\.$", message), message
+
+
+def test_the_password_forms_own_messages_are_in_spanish(app, client, signed_in):
+    set_language_cookie(app, client, "es")
+    page = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "short", "confirm_new_password": "other"}
+    ).get_data(as_text=True)
+    assert "Usa entre 12 y 1024 caracteres." in page
+    assert "Las dos contraseñas nuevas no coinciden." in page
+    assert "<h1>Cambia tu contraseña</h1>" in page
+
+
+def test_the_activity_page_counts_its_days_in_spanish(app, client, signed_in):
+    set_language_cookie(app, client, "es")
+    page = client.get("/activity").get_data(as_text=True)
+    assert "<h1>Actividad de seguridad</h1>" in page
+    assert "en tu cuenta en los últimos 90 días, de lo más reciente a lo más antiguo" in page
+
+
 # --- Error pages -------------------------------------------------------------------------------------
 
 
