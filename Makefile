@@ -39,7 +39,7 @@ translations-extract: $(STAMP)
 # Then the new messages into each language's catalog, to translate (tests/test_translations.py
 # fails while any is missing or fuzzy).
 translations-update: translations-extract
-	$(BIN)/pybabel update -i $(MESSAGES_POT) -d $(TRANSLATIONS) --add-location=file --no-fuzzy-matching \
+	$(BIN)/pybabel update -i $(MESSAGES_POT) -d $(TRANSLATIONS) --no-fuzzy-matching \
 		--ignore-obsolete
 
 run: $(STAMP) translations

@@ -53,3 +53,28 @@ def test_resolving_leaves_the_request_orm_session_without_a_transaction(app, cli
     with app.app_context():
         assert services.sessions.resolve(token).email == signed_in.email
         assert not db.session().in_transaction()
+
+
+@pytest.mark.config(SESSION_TOUCH_INTERVAL=60)
+def test_choosing_the_language_and_zone_reads_nothing_more(app, client, signed_in, clock, services):
+    """A saved language and zone, a language cookie and Accept-Language: still the one lookup statement.
+
+    The choices come with the session's row; the settings page reads nothing else, so every
+    statement it costs is the reader's own.
+    """
+    with app.app_context():
+        services.users.save_preferences(signed_in.id, language="es", time_zone="Europe/Madrid")
+        db.session.commit()
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    client.get("/devices")  # warm the connection pool
+    clock.advance(seconds=10)
+
+    with recorded_statements(app) as statements:
+        response = client.get("/account/settings", headers={"Accept-Language": "en-GB,en;q=0.9"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="es">' in page and "<h1>Ajustes</h1>" in page  # the saved choice was applied
+    assert '<option selected value="Europe/Madrid">' in page
+    assert len(statements) == 1, statements
+    assert "user_sessions" in statements[0] and "JOIN users" in statements[0]

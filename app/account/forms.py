@@ -1,5 +1,6 @@
 """Forms on the signed-in person's own pages: devices, password, settings; and the language switch."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SubmitField
@@ -10,8 +11,8 @@ from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 
 class SignOutOthersForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
-    submit = SubmitField("Sign out all other sessions")
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    submit = SubmitField(_l("Sign out all other sessions"))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -22,28 +23,29 @@ class ChangePasswordForm(FlaskForm):
     """
 
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
+        _l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
     )
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
             DataRequired(),
             Length(
                 min=PASSWORD_MIN_LENGTH,
                 max=PASSWORD_MAX_LENGTH,
-                message=f"Use between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters.",
+                # WTForms fills in min and max.
+                message=_l("Use between %(min)d and %(max)d characters."),
             ),
         ],
     )
     confirm_new_password = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords are not the same.")],
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords are not the same."))],
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
     def validate_new_password(self, field: PasswordField) -> None:
         if field.data and field.data == self.current_password.data:
-            raise ValidationError("The new password must be different from the current one.")
+            raise ValidationError(_("The new password must be different from the current one."))
 
 
 def _language_choices() -> list[tuple[str, str]]:

@@ -1,6 +1,8 @@
 """Changing the password: the other sessions end, this one gets a new token."""
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -31,7 +33,7 @@ def change_password() -> Response | str:
             context=sign_in_details(request), client_ip=client_ip(request),
         )
     except IncorrectPassword:
-        form.current_password.errors.append("That is not your current password.")
+        form.current_password.errors.append(_("That is not your current password."))
         return render_template(TEMPLATE, form=form)
     ended = services().sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
@@ -47,7 +49,9 @@ def change_password() -> Response | str:
 
 def password_changed_message(other_sessions_ended: int) -> str:
     if other_sessions_ended == 0:
-        return "Your password was changed. No other device was signed in."
-    if other_sessions_ended == 1:
-        return "Your password was changed, and 1 other session was signed out."
-    return f"Your password was changed, and {other_sessions_ended} other sessions were signed out."
+        return _("Your password was changed. No other device was signed in.")
+    return ngettext(
+        "Your password was changed, and %(num)d other session was signed out.",
+        "Your password was changed, and %(num)d other sessions were signed out.",
+        other_sessions_ended,
+    )

@@ -3,6 +3,7 @@
 import uuid
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -18,9 +19,6 @@ from app.presenters.sessions import signed_out_one, signed_out_others
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import SessionNotFound
 from app.services.sessions import Ending
-
-NO_SUCH_SESSION = "That session does not exist or is already signed out."
-WRONG_PASSWORD = "That password is not correct, so no sessions were signed out."
 
 
 @bp.get("/")
@@ -65,7 +63,7 @@ def end_session(session_id: uuid.UUID) -> Response:
             ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=sign_in_details(request)),
         )
     except SessionNotFound:
-        raise NotFound(NO_SUCH_SESSION) from None
+        raise NotFound(_("That session does not exist or is already signed out.")) from None
     db.session.commit()
     flash(signed_out_one(ended), "success")
     return redirect(url_for("account.devices"))
@@ -80,7 +78,7 @@ def end_other_sessions() -> Response | str:
     if not form.validate_on_submit():
         return _devices_page(form)
     if not services().users.check_password(current_user.id, form.password.data, client_ip=client_ip(request)):
-        form.password.errors.append(WRONG_PASSWORD)
+        form.password.errors.append(_("That password is not correct, so no sessions were signed out."))
         return _devices_page(form)
     count = services().sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,

@@ -1,6 +1,7 @@
 """Who is signed in: the session cookie resolved against the database on every request."""
 
 from flask import Flask, Request, abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -64,7 +65,7 @@ def _forget_dead_cookie(response: Response) -> Response:
 
 def _send_to_sign_in() -> Response:
     if not g.get("ended_session_reason"):
-        flash("Please sign in to continue.", "info")
+        flash(_("Please sign in to continue."), "info")
     next_path = current_path() if request.method == "GET" else None
     return redirect(url_for("auth.sign_in", next=next_path))
 

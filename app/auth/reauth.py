@@ -5,6 +5,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -24,7 +25,7 @@ def ask_for_password(next_url: str) -> Response:
     The POST itself is not replayed afterwards: the user presses the button
     again, on a page that now shows what it will do.
     """
-    flash("Please confirm your password to continue.", "info")
+    flash(_("Please confirm your password to continue."), "info")
     return redirect(url_for("auth.confirm_password", next=next_url))
 
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from flask import current_app, flash, g, redirect, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -74,7 +75,7 @@ def end_this_session() -> Response:
     """End the session this request came with, and forget its cookie."""
     end_quietly(current_user.session_id, current_user.id, EndReason.SIGNED_OUT)
     db.session.commit()
-    return signed_out_response("You have signed out.", "success")
+    return signed_out_response(_("You have signed out."), "success")
 
 
 def signed_out_response(message: str, category: str) -> Response:

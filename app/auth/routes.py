@@ -1,6 +1,7 @@
 """Sign-in and sign-out views."""
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -15,8 +16,6 @@ from app.request_details import client_ip, sign_in_details
 from app.services.errors import CredentialsChanged, InvalidCredentials
 from app.services.sessions import NewSession
 
-SIGN_IN_FAILED = "The email or password is incorrect."
-
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @password_form("auth/sign_in.html", SignInForm)
@@ -30,7 +29,7 @@ def sign_in() -> Response | str | tuple[str, int]:
         return render_template("auth/sign_in.html", form=form)
     new_session = _open_session(form)
     if new_session is None:
-        form.password.errors.append(SIGN_IN_FAILED)
+        form.password.errors.append(_("The email or password is incorrect."))
         return render_template("auth/sign_in.html", form=form)
     return signed_in_response(destination, new_session)
 
@@ -74,5 +73,5 @@ def confirm_password() -> Response | str:
     if form.validate_on_submit():
         if services().users.check_password(current_user.id, form.password.data, client_ip=client_ip(request)):
             return reauthenticated_response(safe_next(form.next.data) or url_for("account.devices"))
-        form.password.errors.append("That password is not correct.")
+        form.password.errors.append(_("That password is not correct."))
     return render_template("auth/confirm_password.html", form=form)

@@ -15,18 +15,14 @@ from functools import wraps
 from typing import Any
 
 from flask import flash, render_template, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app.presenters.times import minutes_to_wait
 from app.services.errors import TooManyAttempts
 
-TOO_MANY_ATTEMPTS = "Too many wrong passwords. For your account's safety, please wait {wait} and try again."
 FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data")
-NOT_A_FORM = (
-    "This form must be sent as a web form (application/x-www-form-urlencoded or multipart/form-data), "
-    "so nothing was checked."
-)
 
 
 def password_form(
@@ -43,7 +39,10 @@ def password_form(
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if request.method == "POST" and request.mimetype not in FORM_BODIES:
                 # A JSON body would leave the form empty; refuse it before anything is read.
-                raise UnsupportedMediaType(NOT_A_FORM)
+                raise UnsupportedMediaType(_(
+                    "This form must be sent as a web form (application/x-www-form-urlencoded or "
+                    "multipart/form-data), so nothing was checked."
+                ))
             try:
                 return view(*args, **kwargs)
             except TooManyAttempts as refusal:
@@ -59,6 +58,7 @@ def _refuse(
 ) -> tuple[str, int, dict[str, str]]:
     """The same form again, saying why nothing was checked and how long to wait."""
     minutes = max(1, round(seconds / 60))
-    flash(TOO_MANY_ATTEMPTS.format(wait=minutes_to_wait(minutes)), "error")
+    flash(_("Too many wrong passwords. For your account's safety, please wait %(wait)s and try again.",
+            wait=minutes_to_wait(minutes)), "error")
     page = template(form_class()) if callable(template) else render_template(template, form=form_class())
     return page, 429, {"Retry-After": str(seconds)}
