@@ -3,10 +3,13 @@
 import os
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
+
+from app.clock import FrozenClock
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,6 +32,12 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Today, not the suite's fixed day: a real browser drops a cookie whose expiry is behind its own clock."""
+    return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
 @pytest.fixture
