@@ -503,13 +503,15 @@ def test_the_audit_page_lists_every_staff_action_and_only_those(app, staff_histo
     ("params", "expected"),
     [
         ({"staff": "alice"}, {("alice", "carol"), ("alice", "dave")}),
-        ({"subject": "carol"}, {("alice", "carol"), ("bob", "carol")}),
-        ({"staff": "alice", "subject": "dave"}, {("alice", "dave")}),
-        ({"staff": "bob", "subject": "dave"}, set()),
+        ({"account": "carol"}, {("alice", "carol"), ("bob", "carol")}),
+        ({"staff": "alice", "account": "dave"}, {("alice", "dave")}),
+        ({"staff": "bob", "account": "dave"}, set()),
     ],
 )
-def test_the_audit_page_filters_by_staff_member_and_account(app, staff_history, params, expected):
-    query = {key: staff_history[name].id for key, name in params.items()}
+def test_the_audit_page_filters_by_staff_member_and_account_email(app, staff_history, params, expected):
+    # The account by its email, in any case and with stray spaces, as staff would paste it.
+    query = {key: staff_history[name].id if key == "staff" else f" {staff_history[name].email.upper()} "
+             for key, name in params.items()}
 
     page = staff_history["bob_desk"].get("/support/audit", query_string=query).get_data(as_text=True)
 
@@ -520,12 +522,25 @@ def test_the_audit_page_filters_by_staff_member_and_account(app, staff_history, 
         assert "No staff actions match." in page
 
 
-@pytest.mark.parametrize("query", [{"staff": "abc"}, {"staff": "999999"}, {"subject": "abc"}, {"subject": "0"},
-                                   {"subject": "-4"}])
+@pytest.mark.parametrize("query", [{"staff": "abc"}, {"staff": "999999"}, {"account": "a" * 255}])
 def test_the_audit_filters_are_validated(app, staff_history, query):
     response = staff_history["bob_desk"].get("/support/audit", query_string=query)
     assert response.status_code == 400
     assert audit_rows(response.get_data(as_text=True)) == []
+
+
+def test_an_unknown_account_email_says_so_and_lists_nothing(app, staff_history):
+    response = staff_history["bob_desk"].get("/support/audit", query_string={"account": "nobody@example.com"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert audit_rows(page) == [] and "No account has that email." in page
+    assert 'aria-invalid="true"' in page and 'value="nobody@example.com"' in page
+
+
+def test_the_audit_form_asks_for_an_email_not_an_account_id(app, staff_history):
+    page = staff_history["bob_desk"].get("/support/audit").get_data(as_text=True)
+    assert 'type="email"' in page and 'name="account"' in page
+    assert "Account ID" not in page and 'name="subject"' not in page
 
 
 def test_a_plain_user_is_not_a_staff_choice(app, staff_history):
@@ -542,12 +557,12 @@ def test_the_audit_page_is_paginated_keeping_its_filters(app, make_user, make_se
         clock.advance(minutes=1)
         desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": "cleanup"})
 
-    first = desk.get("/support/audit", query_string={"subject": customer.id}).get_data(as_text=True)
-    second = desk.get("/support/audit", query_string={"subject": customer.id, "page": 2}).get_data(as_text=True)
-    beyond = desk.get("/support/audit", query_string={"subject": customer.id, "page": 9}).get_data(as_text=True)
+    first = desk.get("/support/audit", query_string={"account": customer.email}).get_data(as_text=True)
+    second = desk.get("/support/audit", query_string={"account": customer.email, "page": 2}).get_data(as_text=True)
+    beyond = desk.get("/support/audit", query_string={"account": customer.email, "page": 9}).get_data(as_text=True)
 
     assert (len(audit_rows(first)), len(audit_rows(second)), len(audit_rows(beyond))) == (25, 1, 1)
-    assert f'href="/support/audit?subject={customer.id}&amp;page=2"' in first
+    assert f'href="/support/audit?account={customer.email}&amp;page=2"' in first
 
 
 # -- the whole story, with the demo data ------------------------------------------------

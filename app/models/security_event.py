@@ -37,6 +37,7 @@ class EventType(StrEnum):
     REFRESH_TOKEN_REUSED = "refresh_token_reused"
     PASSWORD_CHANGED = "password_changed"
     ROLE_CHANGED = "role_changed"
+    ORGANISATION_CHANGED = "organisation_changed"
     STAFF_VIEWED_SESSIONS = "staff_viewed_sessions"
 
 

@@ -238,6 +238,13 @@ class _Sentences:
         old, new = _role(self.details.get("from", "?")), _role(self.details.get("to", "?"))
         return gettext("Account role changed from %(old)s to %(new)s", old=old, new=new), None
 
+    def _organisation_changed(self) -> tuple[str, str | None]:
+        # Organisations' names are names: shown as they were given, never translated.
+        old, new = self.details.get("from"), self.details.get("to") or "?"
+        if old:
+            return gettext("Account moved from the organisation %(old)s to %(new)s", old=old, new=new), None
+        return gettext("Account added to the organisation %(new)s", new=new), None
+
     def _staff_viewed_sessions(self) -> tuple[str, str | None]:
         email = self.staff_email
         if email:

@@ -3,6 +3,7 @@
 import uuid
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response
@@ -152,7 +153,13 @@ def audit() -> tuple[str, int]:
     form.staff.choices = [(None, "Anyone")] + [(u.id, u.email) for u in service.staff_members(current_user)]
     if not form.validate():
         return render_template("support/audit.html", form=form, page=None, rows=[]), 400
-    page = service.staff_actions(current_user, staff_id=form.staff.data, subject_id=form.subject.data, page=_page())
+    try:
+        page = service.staff_actions(
+            current_user, staff_id=form.staff.data, subject_email=form.account.data, page=_page()
+        )
+    except UserNotFound:
+        form.account.errors = [_("No account has that email.")]
+        return render_template("support/audit.html", form=form, page=None, rows=[]), 200
     rows = list(zip(page.items, describe_all(page.items, for_staff=True), strict=True))
     return render_template("support/audit.html", form=form, page=page, rows=rows), 200
 
