@@ -234,6 +234,12 @@ class AuditService:
             conditions.append(SecurityEvent.created_at >= since)
         return paginate(self._db, self._newest_first(*conditions), page=page, per_page=per_page)
 
+    def history(self, subject_id: int, *, since: datetime) -> list[SecurityEvent]:
+        """Everything that happened to one account since ``since``, newest first, unpaged (an export)."""
+        return list(self._db.scalars(
+            self._newest_first(SecurityEvent.subject_id == subject_id, SecurityEvent.created_at >= since)
+        ).unique())
+
     def staff_actions(
         self, *, staff_id: int | None = None, subject_id: int | None = None, page: int, per_page: int
     ) -> Page[SecurityEvent]:

@@ -1,7 +1,5 @@
 """Organisations: creating them and finding them by name."""
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,13 +32,6 @@ class OrganisationService:
 
     def find_by_name(self, name: str) -> Organisation | None:
         return self._db.scalar(select(Organisation).where(Organisation.name == name.strip()))
-
-    def names(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-        """The names of the organisations with these ids."""
-        if not ids:
-            return {}
-        rows = self._db.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
-        return {row.id: row.name for row in rows}
 
     def all(self) -> list[Organisation]:
         return list(self._db.scalars(select(Organisation).order_by(Organisation.name)))
