@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db, services
@@ -143,9 +144,16 @@ def end_sessions(email: str | None, everyone: bool) -> None:
 @sessions_cli.command("cleanup")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:
-    """Delete expired sessions and sessions ended longer ago than the retention."""
+    """Delete expired sessions and sessions ended longer ago than the retention; cut the addresses of
+    security events older than IP_RETENTION_DAYS to their networks."""
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
     click.echo(f"Cleaned up {plural(deleted, 'session')}.")
+    days = current_app.config["IP_RETENTION_DAYS"]
+    masked = services().audit.mask_old_addresses(
+        older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size
+    )
+    click.echo(f"Kept only the networks of the IP addresses of {plural(masked, 'security event')} "
+               f"older than {days} days.")
 
 
 @events_cli.command("purge")

@@ -17,12 +17,15 @@ class Permission:
     VIEW_ACCOUNTS = "support.view_accounts"  # search, sessions, activity
     END_SESSIONS = "support.end_sessions"
     VIEW_STAFF_AUDIT = "support.view_staff_audit"
+    VIEW_SYSTEM_DETAILS = "support.view_system_details"  # how Doorman itself is set up: its GeoIP database
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.USER: frozenset(),
     Role.SUPPORT: frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS}),
-    Role.ADMIN: frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS, Permission.VIEW_STAFF_AUDIT}),
+    Role.ADMIN: frozenset({
+        Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS, Permission.VIEW_STAFF_AUDIT, Permission.VIEW_SYSTEM_DETAILS,
+    }),
 }
 
 

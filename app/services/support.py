@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import STAFF_ROLES, ActorKind, EndReason, SecurityEvent, User, UserSession
 from app.services.audit import AuditService
-from app.services.errors import UserNotFound, ViewNotRecorded
+from app.services.errors import SessionNotFound, UserNotFound, ViewNotRecorded
 from app.services.paging import Page, paginate
 from app.services.permissions import (
     Permission,
@@ -57,6 +57,8 @@ class AccountOverview:
     # The staff event behind each session staff ended: who did it and why.
     staff_revocations: dict[uuid.UUID, SecurityEvent]
     activity: Page[SecurityEvent]
+    # Sessions whose full address this staff member revealed within STAFF_VIEW_WINDOW; the rest show networks.
+    revealed: set[uuid.UUID]
 
 
 class SupportService:
@@ -114,7 +116,32 @@ class SupportService:
             ended_sessions=ended,
             staff_revocations=self._audit.staff_revocation_reasons(subject.id, since=oldest_end),
             activity=self._audit.activity(subject.id, since=None, page=page, per_page=ACTIVITY_PER_PAGE),
+            revealed=self._audit.revealed_sessions(staff_id=staff.id, subject_id=subject.id),
         )
+
+    def reveal_ip(
+        self,
+        staff: StaffMember,
+        user_id: int,
+        session_id: uuid.UUID,
+        *,
+        reason: str,
+        context: Mapping[str, Any] | None = None,
+    ) -> UserSession:
+        """Record that ``staff`` sees one session's full address, and why; the page shows it for a while.
+
+        Any session row of the account still kept, open or ended
+        (SessionNotFound otherwise); ReasonRequired without a usable reason.
+        """
+        ensure_permission(staff, Permission.VIEW_ACCOUNTS)
+        subject = self._subject(staff, user_id)
+        row = self._sessions.find_kept(session_id, owner_id=subject.id)
+        if row is None:
+            raise SessionNotFound(str(session_id))
+        self._audit.record_ip_revealed(
+            staff_id=staff.id, subject_id=subject.id, session=row, reason=reason, context=context
+        )
+        return row
 
     def end_session(
         self,

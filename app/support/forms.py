@@ -58,6 +58,11 @@ class EndAllSessionsForm(FlaskForm):
     submit = SubmitField("Sign out all sessions")
 
 
+class RevealIPForm(FlaskForm):
+    reason = _reason_field()
+    submit = SubmitField(_l("Show the full IP address"))
+
+
 class AuditFilterForm(FlaskForm):
     """A GET form over query parameters; ``staff`` choices are set by the view."""
 

@@ -11,6 +11,8 @@ Plain ``ADD COLUMN`` and ``RENAME COLUMN`` on both backends: on SQLite a batch
 rebuild of ``users`` or ``user_sessions`` would cascade away every row that
 refers to them, so the foreign key of ``users.organisation_id`` is written
 inline there, which SQLite allows for a column added with no default.
+``security_events.ip_masked_at`` says when an event's addresses were cut to
+their networks, past IP_RETENTION_DAYS.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -39,9 +41,11 @@ def upgrade() -> None:
                               ['organisation_id'], ['id'])
     op.create_index(op.f('ix_users_organisation_id'), 'users', ['organisation_id'], unique=False)
     op.execute('ALTER TABLE user_sessions RENAME COLUMN tenant_id TO organisation_id')
+    op.add_column('security_events', sa.Column('ip_masked_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column('security_events', 'ip_masked_at')
     op.execute('ALTER TABLE user_sessions RENAME COLUMN organisation_id TO tenant_id')
     op.drop_index(op.f('ix_users_organisation_id'), table_name='users')
     if op.get_bind().dialect.name != 'sqlite':

@@ -86,6 +86,12 @@ class SessionReads:
             .order_by(UserSession.created_at.desc(), UserSession.id)
         ))
 
+    def find_kept(self, session_id: uuid.UUID, *, owner_id: int) -> UserSession | None:
+        """One of ``owner_id``'s session rows still kept, open or ended; another account's is None."""
+        return self._db.scalar(
+            select(UserSession).where(UserSession.id == session_id, UserSession.user_id == owner_id)
+        )
+
     def find_by_refresh_token(self, refresh_token: str) -> UserSession | None:
         """The active session that holds this refresh token, if any."""
         return self._db.scalar(
