@@ -121,10 +121,10 @@ def register_presenters(app: Flask) -> None:
         session_place,
         session_title,
     )
-    from app.presenters.times import moment
+    from app.presenters.times import moment, short_date
 
     presenters: dict[str, Callable[..., Any]] = {
-        "moment": moment, "plural": plural, "is_app_session": is_app_session,
+        "moment": moment, "short_date": short_date, "plural": plural, "is_app_session": is_app_session,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
     }
     for name, presenter in presenters.items():
@@ -141,9 +141,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import demo_cli, events_cli, sessions_cli, users_cli
+    from app.cli import demo_cli, events_cli, organisations_cli, sessions_cli, users_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(organisations_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(demo_cli)

@@ -78,6 +78,13 @@ def _networks(
     return tuple(networks)
 
 
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    days = _int(env, name, default)
+    if days < 1:
+        raise ConfigurationError(f"{name} must be a number of days, 1 or more, got {days}")
+    return days
+
+
 def _proxy_count(env: Mapping[str, str], name: str) -> int:
     count = _int(env, name, 0)
     if count < 0:
@@ -149,6 +156,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "SESSION_TOUCH_INTERVAL": _int(env, "SESSION_TOUCH_INTERVAL", 60),
         "MAX_SESSIONS_PER_USER": _int(env, "MAX_SESSIONS_PER_USER", 5),
         "ENDED_SESSION_RETENTION": _int(env, "ENDED_SESSION_RETENTION", 30 * DAY),
+        # Security events keep full IP addresses this many days; then only their networks (/24, /48).
+        "IP_RETENTION_DAYS": _days(env, "IP_RETENTION_DAYS", 90),
         # An app's access token works this long; its refresh token lasts as long as the session.
         "ACCESS_TOKEN_LIFETIME": _int(env, "ACCESS_TOKEN_LIFETIME", 15 * 60),
         # A password entered this recently allows sensitive actions without asking again.

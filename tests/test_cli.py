@@ -81,9 +81,14 @@ def test_sessions_cleanup_reports_how_many(app, runner, make_user, make_session,
     result = runner.invoke(args=["sessions", "cleanup"])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Cleaned up 3 sessions."
+    assert result.output.splitlines()[0] == "Cleaned up 3 sessions."
     with app.app_context():
         assert db.session.query(UserSession).count() == 1
+
+
+def test_demo_load_counts_each_accounts_sessions_in_words(app, runner):
+    lines = runner.invoke(args=["demo", "load"]).output.splitlines()
+    assert [line.rsplit("(", 1)[1] for line in lines] == ["3 sessions)", "1 session)", "2 sessions)"]
 
 
 def test_demo_load_is_repeatable(app, runner):

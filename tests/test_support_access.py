@@ -16,18 +16,20 @@ ROUTES = [
     ("POST", "/support/users/{customer}/open", "customer"),
     ("POST", "/support/users/{customer}/sessions/{customer_session}/sign-out", "customer"),
     ("POST", "/support/users/{customer}/sign-out-all", "customer"),
+    ("POST", "/support/users/{customer}/sessions/{customer_session}/reveal-ip", "customer"),
     ("GET", "/support/audit", None),
     ("GET", "/support/users/{colleague}", "colleague"),
     ("POST", "/support/users/{colleague}/open", "colleague"),
     ("POST", "/support/users/{colleague}/sessions/{colleague_session}/sign-out", "colleague"),
     ("POST", "/support/users/{colleague}/sign-out-all", "colleague"),
+    ("POST", "/support/users/{colleague}/sessions/{colleague_session}/reveal-ip", "colleague"),
 ]
 SIGN_IN = "sign in"
 EXPECTED = {
     "anonymous": [SIGN_IN] * len(ROUTES),
     "user": [403] * len(ROUTES),
-    "support": [200, 200, 200, 302, 302, 302, 403, 403, 403, 403, 403],
-    "admin": [200, 200, 200, 302, 302, 302, 200, 200, 302, 302, 302],
+    "support": [200, 200, 200, 302, 302, 302, 302, 403, 403, 403, 403, 403, 403],
+    "admin": [200, 200, 200, 302, 302, 302, 302, 200, 200, 302, 302, 302, 302],
 }
 CASES = [(role, method, path, touches, expected)
          for role, statuses in EXPECTED.items()
@@ -77,6 +79,9 @@ def test_access_matrix(app, make_user, world, role, method, path, touches, expec
     if expected == 302 and path.endswith("/open"):  # only looked at, and the look is recorded
         assert len(active_sessions(app, world[touches].id)) == 1
         assert event_types(app, world[touches].id)[-1] == "staff_viewed_sessions"
+    elif expected == 302 and path.endswith("/reveal-ip"):  # only looked at, with the reason on record
+        assert len(active_sessions(app, world[touches].id)) == 1
+        assert event_types(app, world[touches].id)[-1] == "staff_revealed_ip"
     elif expected == 302:
         assert active_sessions(app, world[touches].id) == []
 

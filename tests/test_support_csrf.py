@@ -11,7 +11,7 @@ REASON = "account recovery, ticket 4411"
 
 
 def sign_in(client, email):
-    [token] = csrf_tokens_in(client.get("/sign-in").get_data(as_text=True))
+    token = csrf_tokens_in(client.get("/sign-in").get_data(as_text=True))[0]  # the sign-in form, not the language's
     response = client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
 
@@ -48,7 +48,8 @@ def test_support_posts_with_the_pages_token_work(app, desk_and_target, action):
     desk, customer, row = desk_and_target
     page = desk.get(f"/support/users/{customer.id}").get_data(as_text=True)
     tokens = csrf_tokens_in(page)
-    assert len(tokens) == 3  # sign-out in the header, this session, all sessions
+    # Sign-out in the header, revealing this session's address, signing it out, all sessions, the language switch.
+    assert len(tokens) == 5
     url = (f"/support/users/{customer.id}/sessions/{row.id}/sign-out" if action == "one"
            else f"/support/users/{customer.id}/sign-out-all")
 
@@ -64,7 +65,7 @@ def test_the_search_and_audit_forms_are_gets_without_tokens(app, make_user):
     for url in ("/support/", "/support/audit"):
         page = admin.get(url).get_data(as_text=True)
         assert 'method="get"' in page
-        assert len(csrf_tokens_in(page)) == 1  # only the header's sign-out form
+        assert len(csrf_tokens_in(page)) == 2  # only the header's sign-out form and the footer's language switch
 
 
 @pytest.mark.parametrize("csrf_token", [None, "forged-token"])
@@ -83,7 +84,7 @@ def test_opening_an_account_from_elsewhere_with_the_questions_token_records_the_
     desk, customer, _ = desk_and_target
     question = desk.get(f"/support/users/{customer.id}", headers={"Sec-Fetch-Site": "cross-site"})
     tokens = csrf_tokens_in(question.get_data(as_text=True))
-    assert len(tokens) == 2  # sign-out in the header, and the question's own form
+    assert len(tokens) == 3  # sign-out in the header, the question's own form, the language switch
 
     response = desk.post(f"/support/users/{customer.id}/open", data={"csrf_token": tokens[1]})
 

@@ -1,13 +1,16 @@
-"""The account holder's security activity page."""
+"""The account holder's security activity page, and the download of their sessions and activity."""
 
+import json
 from datetime import timedelta
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from flask_login import current_user, login_required
 
 from app.account import bp
-from app.extensions import services
+from app.extensions import db, services
+from app.models import Organisation, User
 from app.presenters.activity import describe_all
+from app.presenters.export import AccountExport, account_export
 
 ACTIVITY_DAYS = 90
 ACTIVITY_PER_PAGE = 25
@@ -24,3 +27,39 @@ def activity() -> str:
     return render_template(
         "account/activity.html", page=page, entries=describe_all(page.items), days=ACTIVITY_DAYS
     )
+
+
+@bp.get("/activity/export.json")
+@login_required
+def export_json() -> Response:
+    """Download this account's sessions and last 90 days of activity as JSON."""
+    body = json.dumps(_export().as_json(), ensure_ascii=False, indent=2)
+    return _download(body, "application/json; charset=utf-8", "json")
+
+
+@bp.get("/activity/export.csv")
+@login_required
+def export_csv() -> Response:
+    """Download this account's sessions and last 90 days of activity as CSV."""
+    # With a byte order mark, spreadsheets read the file as UTF-8.
+    return _download("\ufeff" + _export().as_csv(), "text/csv; charset=utf-8", "csv")
+
+
+def _export() -> AccountExport:
+    now = services().clock.now()
+    user = db.session.get(User, current_user.id)
+    assert user is not None  # the session lookup found an active account
+    organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return account_export(
+        email=user.email, created_at=user.created_at, organisation=organisation.name if organisation else None,
+        now=now, days=ACTIVITY_DAYS,
+        sessions=services().sessions.list_kept(user.id),
+        events=services().audit.history(user.id, since=now - timedelta(days=ACTIVITY_DAYS)),
+    )
+
+
+def _download(body: str, mimetype: str, extension: str) -> Response:
+    today = services().clock.now().date().isoformat()
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="doorman-activity-{today}.{extension}"'
+    return response

@@ -1,7 +1,8 @@
 """An append-only record of what happened to an account's security.
 
 Rows are only ever inserted (by ``AuditService``) and, past the retention,
-purged; nothing updates them. The IP, and the browser, OS, device, country
+purged; the one change a row ever sees is its addresses being cut to their
+networks once they are older than IP_RETENTION_DAYS. The IP, and the browser, OS, device, country
 and city (as facts under ``details["where"]``), are copied onto the row when
 the event happens, because the session they describe may be deleted by
 cleanup, and a later change must never rewrite history. Presenters word
@@ -37,6 +38,8 @@ class EventType(StrEnum):
     REFRESH_TOKEN_REUSED = "refresh_token_reused"
     PASSWORD_CHANGED = "password_changed"
     ROLE_CHANGED = "role_changed"
+    ORGANISATION_CHANGED = "organisation_changed"
+    STAFF_REVEALED_IP = "staff_revealed_ip"
     STAFF_VIEWED_SESSIONS = "staff_viewed_sessions"
 
 
@@ -77,6 +80,9 @@ class SecurityEvent(Base):
     )
     # Set from the injected clock by the audit service; deliberately no default.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the addresses it kept were cut to their networks (IP_RETENTION_DAYS):
+    # from then on ``ip_address`` and every address in ``details`` is a network's first address.
+    ip_masked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise")
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise")

@@ -1,9 +1,10 @@
 """Accounts that can sign in."""
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, String, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, one_of, utcnow
@@ -43,6 +44,10 @@ class User(Base):
     # Saved choices, empty until the person makes them (app.i18n chooses meanwhile).
     language: Mapped[str | None] = mapped_column(String(8))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # The organisation the account belongs to, if any. No ON DELETE: an
+    # organisation with accounts cannot be deleted, because its support
+    # staff, left with none, would then see every account.
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
 
     @property
     def is_staff(self) -> bool:

@@ -65,7 +65,9 @@ class UserSession(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The account's organisation when the session was opened (no foreign
+    # key: like an event, the row records what was so at the time).
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     kind: Mapped[str] = mapped_column(
         String(8), default=SessionKind.BROWSER.value, server_default=SessionKind.BROWSER.value
     )

@@ -26,6 +26,7 @@ from app.models import ActorKind, EndReason, EventType, SecurityEvent
 from app.presenters.devices import Seen, is_recognised_summary, seen_from_facts, seen_from_words, seen_in
 from app.presenters.end_reasons import all_ended_for, others_ended_for, session_ended_for
 from app.presenters.times import Moment
+from app.services.addresses import masked_network
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,13 @@ def event_place(event: SecurityEvent) -> str | None:
 
 
 def _ip_shown(event: SecurityEvent, for_staff: bool) -> str | None:
-    """The address an entry shows: never, to the account holder, the one a staff member acted from.
+    """The address an entry shows, as its network to staff and once it is past IP_RETENTION_DAYS."""
+    shown = _address_shown(event, for_staff)
+    return masked_network(shown) if for_staff or event.ip_masked_at is not None else shown
+
+
+def _address_shown(event: SecurityEvent, for_staff: bool) -> str | None:
+    """The address an entry is about: never, to the account holder, the one a staff member acted from.
 
     A staff event's own IP is that of the account's session it ended; events
     about no one session (a batch, a look) have none for the account holder.
@@ -237,6 +244,21 @@ class _Sentences:
     def _role_changed(self) -> tuple[str, str | None]:
         old, new = _role(self.details.get("from", "?")), _role(self.details.get("to", "?"))
         return gettext("Account role changed from %(old)s to %(new)s", old=old, new=new), None
+
+    def _organisation_changed(self) -> tuple[str, str | None]:
+        # Organisations' names are names: shown as they were given, never translated.
+        old, new = self.details.get("from"), self.details.get("to") or "?"
+        if old:
+            return gettext("Account moved from the organisation %(old)s to %(new)s", old=old, new=new), None
+        return gettext("Account added to the organisation %(new)s", new=new), None
+
+    def _staff_revealed_ip(self) -> tuple[str, str | None]:
+        email, reason = self.staff_email, self.event.reason
+        if email:
+            return gettext("Support (%(email)s) looked at the full IP address of %(session)s: %(reason)s",
+                           email=email, session=self.where, reason=reason), None
+        return gettext("Support looked at the full IP address of %(session)s: %(reason)s",
+                       session=self.where, reason=reason), None
 
     def _staff_viewed_sessions(self) -> tuple[str, str | None]:
         email = self.staff_email

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.models import SecurityEvent, SessionKind, UserSession
 from app.presenters.devices import device_summary, local_names, on_system, place_label, seen_of_row, strip_version
 from app.presenters.end_reasons import end_reason_label
+from app.services.addresses import masked_network
 from app.services.sessions import ActiveSession, EndedSession
 
 SessionRow = ActiveSession | UserSession
@@ -98,13 +99,15 @@ class StaffSessionRow:
     is_app: bool
     device_model: str | None
     place: str
+    # The network of its address ("203.0.113.0/24"), or the address itself once revealed with a reason.
     ip_address: str | None
+    ip_revealed: bool
     signed_in: datetime
     last_active: datetime
     user_agent: str | None
 
     @classmethod
-    def of(cls, row: SessionRow) -> "StaffSessionRow":
+    def of(cls, row: SessionRow, *, revealed: bool = False) -> "StaffSessionRow":
         return cls(
             id=row.id,
             device_type=row.device_type,
@@ -112,7 +115,8 @@ class StaffSessionRow:
             is_app=is_app_session(row),
             device_model=row.device,
             place=session_place(row),
-            ip_address=row.ip_address,
+            ip_address=row.ip_address if revealed else masked_network(row.ip_address),
+            ip_revealed=revealed and row.ip_address is not None,
             signed_in=row.created_at,
             last_active=row.last_activity_at,
             user_agent=row.user_agent,
@@ -128,7 +132,7 @@ class EndedSessionRow:
     staff_reason: str | None
 
     @classmethod
-    def of(cls, ended: EndedSession, staff_event: SecurityEvent | None) -> "EndedSessionRow":
+    def of(cls, ended: EndedSession, staff_event: SecurityEvent | None, *, revealed: bool = False) -> "EndedSessionRow":
         row = ended.row
         if row.revoked_by is not None and row.revoked_by == row.user_id:
             by = gettext("the account holder")
@@ -136,7 +140,7 @@ class EndedSessionRow:
             # No one recorded: Doorman itself (the session limit), or an account since deleted.
             by = ended.ended_by_email or "Doorman"
         return cls(
-            session=StaffSessionRow.of(row),
+            session=StaffSessionRow.of(row, revealed=revealed),
             ended=row.revoked_at,
             why=end_reason_label(row.revoked_reason),
             ended_by=by,

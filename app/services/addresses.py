@@ -43,3 +43,24 @@ def client_network(raw: str | None, *, ipv6_prefix: int) -> str | None:
     if isinstance(address, ipaddress.IPv4Address):
         return str(address)
     return str(ipaddress.IPv6Network((address, ipv6_prefix), strict=False))
+
+
+# How much of an address is kept once it need not say which host it was:
+# enough to tell a network (and roughly a place), not a household.
+MASKED_IPV4_PREFIX = 24
+MASKED_IPV6_PREFIX = 48
+
+
+def masked_network(raw: str | None) -> str | None:
+    """The network an address is in, as shown instead of it: "203.0.113.0/24", "2001:db8:1::/48"."""
+    address = parse_ip(raw)
+    if address is None:
+        return None
+    prefix = MASKED_IPV4_PREFIX if isinstance(address, ipaddress.IPv4Address) else MASKED_IPV6_PREFIX
+    return str(ipaddress.ip_network((address, prefix), strict=False))
+
+
+def masked_address(raw: str | None) -> str | None:
+    """The first address of that network, what an IP column keeps instead: "203.0.113.0", "2001:db8:1::"."""
+    network = masked_network(raw)
+    return None if network is None else network.partition("/")[0]

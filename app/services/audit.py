@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.clock import Clock
 from app.models import ActorKind, EventType, SecurityEvent
 from app.models.security_event import STAFF_REASON_MAX_LENGTH
+from app.services.addresses import masked_address
 from app.services.enrichment import PLACES_KEY, PlaceNames, recognised_device
 from app.services.errors import ReasonRequired
 from app.services.paging import Page, paginate
@@ -122,6 +123,16 @@ def _places_of(get: Callable[[str], Any]) -> PlaceNames | None:
 NOWHERE = Snapshot()
 
 
+def _masked_details(value: Any) -> Any:
+    """``details`` with every ``ip_address`` in it, however deep, cut to its network's first address."""
+    if isinstance(value, Mapping):
+        return {key: masked_address(item) if key == "ip_address" and isinstance(item, str) else _masked_details(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_details(item) for item in value]
+    return value
+
+
 def _with_where(details: Mapping[str, Any] | None, where: Snapshot) -> dict[str, Any]:
     """The event's details, with where it happened as facts under "where" (when anything is known).
 
@@ -189,6 +200,26 @@ class AuditService:
             details={"user_agent": sent} if sent else None,
         )
 
+    def record_ip_revealed(
+        self, *, staff_id: int, subject_id: int, session: Any, reason: str | None,
+        context: Mapping[str, Any] | None,
+    ) -> SecurityEvent:
+        """A staff member saw a session's full address, for ``reason`` (ReasonRequired without a usable one).
+
+        The event is the session's, with its place and address, as the account
+        holder reads it; where the staff member was goes under "from".
+        """
+        return self.record(
+            EventType.STAFF_REVEALED_IP,
+            subject_id=subject_id,
+            actor_kind=ActorKind.STAFF,
+            actor_id=staff_id,
+            session_id=session.id,
+            where=Snapshot.of(session),
+            reason=clean_staff_reason(reason),
+            details={"from": Snapshot.of(context).as_details()} if context else None,
+        )
+
     def record_staff_view(
         self, *, staff_id: int, subject_id: int, context: Mapping[str, Any] | None
     ) -> SecurityEvent | None:
@@ -234,6 +265,12 @@ class AuditService:
             conditions.append(SecurityEvent.created_at >= since)
         return paginate(self._db, self._newest_first(*conditions), page=page, per_page=per_page)
 
+    def history(self, subject_id: int, *, since: datetime) -> list[SecurityEvent]:
+        """Everything that happened to one account since ``since``, newest first, unpaged (an export)."""
+        return list(self._db.scalars(
+            self._newest_first(SecurityEvent.subject_id == subject_id, SecurityEvent.created_at >= since)
+        ).unique())
+
     def staff_actions(
         self, *, staff_id: int | None = None, subject_id: int | None = None, page: int, per_page: int
     ) -> Page[SecurityEvent]:
@@ -274,7 +311,48 @@ class AuditService:
             .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
         )
 
+    def revealed_sessions(self, *, staff_id: int, subject_id: int) -> set[uuid.UUID]:
+        """The account's sessions whose full address this staff member revealed within STAFF_VIEW_WINDOW."""
+        return set(self._db.scalars(
+            select(SecurityEvent.session_id).where(
+                SecurityEvent.subject_id == subject_id,
+                SecurityEvent.actor_id == staff_id,
+                SecurityEvent.event_type == EventType.STAFF_REVEALED_IP,
+                SecurityEvent.created_at > self._clock.now() - STAFF_VIEW_WINDOW,
+                SecurityEvent.session_id.is_not(None),
+            )
+        ))
+
     # -- retention ------------------------------------------------------------
+
+    def mask_old_addresses(self, *, older_than: timedelta, commit: Callable[[], None], batch_size: int = 1000) -> int:
+        """Cut every address of events older than ``older_than`` to its network, a batch per transaction.
+
+        The column and every ``ip_address`` inside ``details`` (where a staff
+        member acted from, the sessions a batch ended) keep only the first
+        address of their /24 or /48, and the row is marked, so each is done
+        once. Returns how many events had an address to cut.
+        """
+        cutoff = self._clock.now() - older_than
+        masked = 0
+        while True:
+            events = self._db.scalars(
+                select(SecurityEvent)
+                .where(SecurityEvent.created_at < cutoff, SecurityEvent.ip_masked_at.is_(None))
+                .order_by(SecurityEvent.id)
+                .limit(batch_size)
+            ).all()
+            for event in events:
+                details = _masked_details(event.details or {})
+                if event.ip_address is not None or details != event.details:
+                    masked += 1
+                event.ip_address = masked_address(event.ip_address)
+                event.details = details
+                event.ip_masked_at = self._clock.now()
+            self._db.flush()
+            commit()
+            if len(events) < batch_size:
+                return masked
 
     def purge(self, *, older_than: timedelta, commit: Callable[[], None], batch_size: int = 1000) -> int:
         """Delete events older than ``older_than``, a batch per transaction."""

@@ -17,6 +17,7 @@ from app.clock import Clock
 from app.languages import LANGUAGES
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
+from app.services.organisations import OrganisationService
 from app.services.password_attempts import PasswordAttemptLimits
 from app.services.passwords import Passwords, make_hasher
 from app.services.sessions import SessionPolicy, SessionService
@@ -30,6 +31,7 @@ class Services:
     audit: AuditService
     sessions: SessionService
     users: UserService
+    organisations: OrganisationService
     support: SupportService
     geo: GeoLocator
     passwords: Passwords
@@ -59,6 +61,7 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     # Opened once per Services; a missing or corrupt file only logs a warning.
     geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
     return Services(
-        clock=clock, audit=audit, sessions=sessions, users=users, support=support, geo=geo,
+        clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
+        support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
     )

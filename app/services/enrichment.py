@@ -23,6 +23,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import geoip2.database
@@ -311,6 +312,13 @@ class GeoLocator:
             time_zone=_time_zone(response.location.time_zone),
             names=_names_in(country, city, self._languages),
         )
+
+    def build_date(self) -> datetime | None:
+        """When the open database was built (its metadata's build epoch), or None with no database."""
+        reader = self._reader
+        if reader is None:
+            return None
+        return datetime.fromtimestamp(reader.metadata().build_epoch, UTC)
 
     def close(self) -> None:
         reader, self._reader = self._reader, None

@@ -54,3 +54,15 @@ class TooManyAttempts(DoormanError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many password attempts; retry after {retry_after} seconds")
         self.retry_after = retry_after
+
+
+class OrganisationNotFound(DoormanError):
+    """No organisation has that name."""
+
+
+class OrganisationExists(DoormanError):
+    """Another organisation already has that name."""
+
+
+class InvalidOrganisationName(DoormanError):
+    """An organisation's name is 1 to 100 characters, once trimmed."""

@@ -16,9 +16,15 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import STAFF_ROLES, ActorKind, EndReason, SecurityEvent, User, UserSession
 from app.services.audit import AuditService
-from app.services.errors import UserNotFound, ViewNotRecorded
+from app.services.errors import SessionNotFound, UserNotFound, ViewNotRecorded
 from app.services.paging import Page, paginate
-from app.services.permissions import Permission, ensure_can_act_on, ensure_permission
+from app.services.permissions import (
+    Permission,
+    ensure_can_act_on,
+    ensure_permission,
+    sees_every_organisation,
+    within_reach,
+)
 from app.services.sessions import ActiveSession, EndedSession, Ending, SessionService
 from app.services.users import normalize_email
 
@@ -34,6 +40,9 @@ class StaffMember(Protocol):
     @property
     def role(self) -> str: ...
 
+    @property
+    def organisation_id(self) -> uuid.UUID | None: ...
+
 
 def escape_like(text: str, escape: str = "\\") -> str:
     """``text`` matched literally by LIKE: its ``%`` and ``_`` are not wildcards."""
@@ -48,6 +57,8 @@ class AccountOverview:
     # The staff event behind each session staff ended: who did it and why.
     staff_revocations: dict[uuid.UUID, SecurityEvent]
     activity: Page[SecurityEvent]
+    # Sessions whose full address this staff member revealed within STAFF_VIEW_WINDOW; the rest show networks.
+    revealed: set[uuid.UUID]
 
 
 class SupportService:
@@ -58,11 +69,13 @@ class SupportService:
         self._clock = clock
 
     def find_accounts(self, staff: StaffMember, query: str, *, page: int) -> Page[User]:
-        """Accounts whose email starts with ``query``, whatever its case."""
+        """Accounts whose email starts with ``query``, whatever its case, among those ``staff`` may reach."""
         ensure_permission(staff, Permission.VIEW_ACCOUNTS)
         # Emails are stored lower-cased, so a lower-cased prefix is case-insensitive.
         pattern = escape_like(normalize_email(query)) + "%"
         statement = select(User).where(User.email.like(pattern, escape="\\")).order_by(User.email, User.id)
+        if not sees_every_organisation(staff):
+            statement = statement.where(User.organisation_id == staff.organisation_id)
         return paginate(self._db, statement, page=page, per_page=SEARCH_PER_PAGE)
 
     def record_view(self, staff: StaffMember, user_id: int, *, context: Mapping[str, Any] | None = None) -> User:
@@ -103,7 +116,32 @@ class SupportService:
             ended_sessions=ended,
             staff_revocations=self._audit.staff_revocation_reasons(subject.id, since=oldest_end),
             activity=self._audit.activity(subject.id, since=None, page=page, per_page=ACTIVITY_PER_PAGE),
+            revealed=self._audit.revealed_sessions(staff_id=staff.id, subject_id=subject.id),
         )
+
+    def reveal_ip(
+        self,
+        staff: StaffMember,
+        user_id: int,
+        session_id: uuid.UUID,
+        *,
+        reason: str,
+        context: Mapping[str, Any] | None = None,
+    ) -> UserSession:
+        """Record that ``staff`` sees one session's full address, and why; the page shows it for a while.
+
+        Any session row of the account still kept, open or ended
+        (SessionNotFound otherwise); ReasonRequired without a usable reason.
+        """
+        ensure_permission(staff, Permission.VIEW_ACCOUNTS)
+        subject = self._subject(staff, user_id)
+        row = self._sessions.find_kept(session_id, owner_id=subject.id)
+        if row is None:
+            raise SessionNotFound(str(session_id))
+        self._audit.record_ip_revealed(
+            staff_id=staff.id, subject_id=subject.id, session=row, reason=reason, context=context
+        )
+        return row
 
     def end_session(
         self,
@@ -146,9 +184,19 @@ class SupportService:
         )
 
     def staff_actions(
-        self, staff: StaffMember, *, staff_id: int | None, subject_id: int | None, page: int
+        self, staff: StaffMember, *, staff_id: int | None, subject_email: str | None, page: int
     ) -> Page[SecurityEvent]:
+        """What staff did, optionally by one staff member or to the account with ``subject_email``.
+
+        UserNotFound if no account ``staff`` may reach has that email.
+        """
         ensure_permission(staff, Permission.VIEW_STAFF_AUDIT)
+        subject_id = None
+        if subject_email:
+            subject = self._db.scalar(select(User).where(User.email == normalize_email(subject_email)))
+            if subject is None or not within_reach(staff, subject):
+                raise UserNotFound(subject_email)
+            subject_id = subject.id
         return self._audit.staff_actions(
             staff_id=staff_id, subject_id=subject_id, page=page, per_page=ACTIVITY_PER_PAGE
         )
@@ -160,7 +208,7 @@ class SupportService:
 
     def _subject(self, staff: StaffMember, user_id: int) -> User:
         subject = self._db.get(User, user_id)
-        if subject is None:
+        if subject is None or not within_reach(staff, subject):
             raise UserNotFound(str(user_id))
         ensure_can_act_on(staff, subject)
         return subject

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import ROLES, ActorKind, EndReason, EventType, User
+from app.models import ROLES, ActorKind, EndReason, EventType, Organisation, User
 from app.services.audit import AuditService, Snapshot
 from app.services.credentials import VerifiedCredentials
 from app.services.errors import EmailTaken, IncorrectPassword, InvalidCredentials, InvalidRole, UserNotFound
@@ -47,7 +47,10 @@ class UserService:
     def find_by_email(self, email: str) -> User | None:
         return self._db.scalar(select(User).where(User.email == normalize_email(email)))
 
-    def create(self, email: str, password: str, *, role: str = "user") -> User:
+    def create(
+        self, email: str, password: str, *, role: str = "user", organisation: Organisation | None = None
+    ) -> User:
+        """A new account, in ``organisation`` if given (which its activity records)."""
         if role not in ROLES:
             raise InvalidRole(role)
         if self.find_by_email(email) is not None:
@@ -55,7 +58,34 @@ class UserService:
         user = User(email=normalize_email(email), password_hash=self._passwords.hash(password), role=role)
         self._db.add(user)
         self._db.flush()
+        if organisation is not None:
+            self._move_to(user, organisation, changed_by=None)
         return user
+
+    def set_organisation(self, email: str, organisation: Organisation, *, changed_by: int | None = None) -> User:
+        """Put the account in ``organisation`` and record it; ``changed_by`` is the staff member, None the command line.
+
+        Its sessions keep the organisation they were opened in; from now on
+        its support staff are the ones of ``organisation``.
+        """
+        user = self.find_by_email(email)
+        if user is None:
+            raise UserNotFound(email)
+        if user.organisation_id != organisation.id:
+            self._move_to(user, organisation, changed_by=changed_by)
+        return user
+
+    def _move_to(self, user: User, organisation: Organisation, *, changed_by: int | None) -> None:
+        previous = self._db.get(Organisation, user.organisation_id) if user.organisation_id else None
+        user.organisation_id = organisation.id
+        self._db.flush()
+        self._audit.record(
+            EventType.ORGANISATION_CHANGED,
+            subject_id=user.id,
+            actor_kind=ActorKind.SYSTEM if changed_by is None else ActorKind.STAFF,
+            actor_id=changed_by,
+            details={"from": previous.name if previous else None, "to": organisation.name},
+        )
 
     def save_preferences(self, user_id: int, *, language: str | None, time_zone: str | None) -> None:
         """Keep the person's language and time zone; None leaves the choice to app.i18n again."""

@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SearchField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import EmailField, SearchField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.models.security_event import STAFF_REASON_MAX_LENGTH
 from app.services.audit import STAFF_REASON_MIN_LENGTH
@@ -57,11 +58,17 @@ class EndAllSessionsForm(FlaskForm):
     submit = SubmitField("Sign out all sessions")
 
 
+class RevealIPForm(FlaskForm):
+    reason = _reason_field()
+    submit = SubmitField(_l("Show the full IP address"))
+
+
 class AuditFilterForm(FlaskForm):
     """A GET form over query parameters; ``staff`` choices are set by the view."""
 
     class Meta:
         csrf = False
 
-    staff = SelectField("Staff member", coerce=_optional_int, validate_choice=True)
-    subject = IntegerField("Account ID", validators=[Optional(), NumberRange(min=1)])
+    staff = SelectField(_l("Staff member"), coerce=_optional_int, validate_choice=True)
+    # An email, which staff know; not the account's id, which they do not.
+    account = EmailField(_l("Account email"), validators=[Optional(), Length(max=254)], filters=[_strip])

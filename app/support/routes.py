@@ -1,8 +1,10 @@
 """Support console views: thin, with every permission decided in app.services.permissions."""
 
 import uuid
+from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response
@@ -18,7 +20,14 @@ from app.services.errors import NotAllowed, SessionNotFound, UserNotFound, ViewN
 from app.services.permissions import Permission, has_permission
 from app.support import bp
 from app.support.access import staff_required
-from app.support.forms import AuditFilterForm, EndAllSessionsForm, EndSessionForm, OpenAccountForm, UserSearchForm
+from app.support.forms import (
+    AuditFilterForm,
+    EndAllSessionsForm,
+    EndSessionForm,
+    OpenAccountForm,
+    RevealIPForm,
+    UserSearchForm,
+)
 
 
 @bp.errorhandler(NotAllowed)
@@ -39,7 +48,10 @@ def _permissions() -> dict[str, object]:
     def may(permission: str) -> bool:
         return current_user.is_authenticated and has_permission(current_user.role, permission)
 
-    return {"may": may, "Permission": Permission}
+    def geoip_built() -> datetime | None:
+        return services().geo.build_date()
+
+    return {"may": may, "Permission": Permission, "geoip_built": geoip_built}
 
 
 def _page() -> int:
@@ -83,12 +95,31 @@ def user(user_id: int) -> str:
     return render_template(
         "support/user.html",
         account=account,
-        active=[StaffSessionRow.of(row) for row in account.active_sessions],
-        ended=[EndedSessionRow.of(e, account.staff_revocations.get(e.row.id)) for e in account.ended_sessions],
+        active=[StaffSessionRow.of(row, revealed=row.id in account.revealed) for row in account.active_sessions],
+        ended=[EndedSessionRow.of(e, account.staff_revocations.get(e.row.id), revealed=e.row.id in account.revealed)
+               for e in account.ended_sessions],
         entries=describe_all(account.activity.items, for_staff=True),
         end_session_form=EndSessionForm(),
         end_all_form=EndAllSessionsForm(),
+        reveal_form=RevealIPForm(),
     )
+
+
+@bp.post("/users/<int:user_id>/sessions/<uuid:session_id>/reveal-ip")
+@staff_required(Permission.VIEW_ACCOUNTS)
+def reveal_ip(user_id: int, session_id: uuid.UUID) -> Response:
+    """Show one session's full IP address, with a reason that goes on the account's record."""
+    service = services().support
+    service.account_for(current_user, user_id, Permission.VIEW_ACCOUNTS)  # 404 or 403 before anything else
+    form = RevealIPForm()
+    if not form.validate_on_submit():
+        return _refused(form, user_id)
+    try:
+        service.reveal_ip(current_user, user_id, session_id, reason=form.reason.data, context=sign_in_details(request))
+    except SessionNotFound:
+        raise NotFound() from None
+    db.session.commit()
+    return redirect(url_for("support.user", user_id=user_id, _anchor=f"session-{session_id}"))
 
 
 @bp.post("/users/<int:user_id>/open")
@@ -152,12 +183,18 @@ def audit() -> tuple[str, int]:
     form.staff.choices = [(None, "Anyone")] + [(u.id, u.email) for u in service.staff_members(current_user)]
     if not form.validate():
         return render_template("support/audit.html", form=form, page=None, rows=[]), 400
-    page = service.staff_actions(current_user, staff_id=form.staff.data, subject_id=form.subject.data, page=_page())
+    try:
+        page = service.staff_actions(
+            current_user, staff_id=form.staff.data, subject_email=form.account.data, page=_page()
+        )
+    except UserNotFound:
+        form.account.errors = [_("No account has that email.")]
+        return render_template("support/audit.html", form=form, page=None, rows=[]), 200
     rows = list(zip(page.items, describe_all(page.items, for_staff=True), strict=True))
     return render_template("support/audit.html", form=form, page=page, rows=rows), 200
 
 
-def _refused(form: EndSessionForm | EndAllSessionsForm, user_id: int) -> Response:
+def _refused(form: EndSessionForm | EndAllSessionsForm | RevealIPForm, user_id: int) -> Response:
     for errors in form.errors.values():
         for error in errors:
             flash(f"Nothing was changed. {error}", "warning")

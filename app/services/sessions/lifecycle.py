@@ -137,6 +137,7 @@ class SessionLifecycle:
             authenticated_at=now,
             expires_at=self.policy.expiry(created_at=now, active_at=now),
             credentials_version=credentials.credentials_version,
+            organisation_id=user.organisation_id,
             **token_columns,
             **columns,
         )

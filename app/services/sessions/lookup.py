@@ -39,6 +39,7 @@ def signed_in_lookup(token_hash_column: Any, *conditions: ColumnElement[bool]) -
             User.language,
             User.time_zone,
             UserSession.time_zone,
+            User.organisation_id,
         )
         .join(User, User.id == UserSession.user_id)
         .where(

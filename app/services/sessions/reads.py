@@ -79,6 +79,19 @@ class SessionReads:
         ).all()
         return [EndedSession(row, email) for row, email in rows]
 
+    def list_kept(self, user_id: int) -> list[UserSession]:
+        """Every row of the user's sessions still kept, open or ended, most recently started first (an export)."""
+        return list(self._db.scalars(
+            select(UserSession).where(UserSession.user_id == user_id)
+            .order_by(UserSession.created_at.desc(), UserSession.id)
+        ))
+
+    def find_kept(self, session_id: uuid.UUID, *, owner_id: int) -> UserSession | None:
+        """One of ``owner_id``'s session rows still kept, open or ended; another account's is None."""
+        return self._db.scalar(
+            select(UserSession).where(UserSession.id == session_id, UserSession.user_id == owner_id)
+        )
+
     def find_by_refresh_token(self, refresh_token: str) -> UserSession | None:
         """The active session that holds this refresh token, if any."""
         return self._db.scalar(

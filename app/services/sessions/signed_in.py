@@ -24,6 +24,8 @@ class SignedInUser(NamedTuple):
     language: str | None = None
     time_zone: str | None = None
     session_time_zone: str | None = None
+    # The account's organisation now: which accounts a staff member may handle (app.services.permissions).
+    organisation_id: uuid.UUID | None = None
 
     is_authenticated = True
     is_active = True
