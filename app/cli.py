@@ -7,12 +7,13 @@ Help texts are lazy strings, translated when the help is shown: click reads a
 command's help then, and ``TranslatedOption`` keeps an option's help lazy too.
 """
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -32,24 +33,59 @@ from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.services.sessions import Ending
 
 
-class TranslatedOption(click.Option):
-    """An option whose help stays a lazy string until the help is shown, in the operator's language.
+class _LazyHelp:
+    """Help kept as given (a lazy string) and read as text in the language of the moment it is shown.
 
-    click's own ``Option`` turns its help into text when the command is defined,
-    at import, before any language is chosen.
+    click turns an option's help into text when the option is defined, at import,
+    before any language is chosen; and its formatter wants ``str``, not a lazy string.
     """
 
+    _lazy_help: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        return None if self._lazy_help is None else str(self._lazy_help)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._lazy_help = value
+
+
+def _app_context_for(ctx: click.Context) -> AbstractContextManager[object]:
+    """The app's context while help is written: gettext needs it, and ``--help`` runs before any command."""
+    if current_app:
+        return nullcontext()
+    return ctx.ensure_object(ScriptInfo).load_app().app_context()
+
+
+class TranslatedOption(_LazyHelp, click.Option):
     def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:  # noqa: A002 - click's name
         super().__init__(*args, **kwargs)
         self.help = help
+
+
+class TranslatedCommand(_LazyHelp, click.Command):
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _app_context_for(ctx):
+            super().format_help(ctx, formatter)
+
+
+class TranslatedGroup(_LazyHelp, AppGroup):
+    """A command group whose help, and its commands' (``TranslatedCommand``), is in the operator's language."""
+
+    command_class = TranslatedCommand
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _app_context_for(ctx):
+            super().format_help(ctx, formatter)
 
 
 LANGUAGE_NOTE = _l("Messages are in Spanish when DOORMAN_LANGUAGE=es or the locale (LC_ALL, LC_MESSAGES, LANG) "
                    "is es_*; otherwise in English.")
 
 
-def _group(name: str, help: str) -> AppGroup:  # noqa: A002 - click's name
-    return AppGroup(name, help=help, epilog=LANGUAGE_NOTE)
+def _group(name: str, help: str) -> TranslatedGroup:  # noqa: A002 - click's name
+    return TranslatedGroup(name, help=help, epilog=LANGUAGE_NOTE)
 
 
 users_cli = _group("users", _l("Manage accounts."))
