@@ -1,13 +1,26 @@
-"""Command-line tools: ``flask --app wsgi users|organisations|sessions|events|demo ...``."""
+"""Command-line tools: ``flask --app wsgi users|organisations|sessions|events|demo ...``.
 
+Every message to the operator is in the operator's language: ``DOORMAN_LANGUAGE``
+(``es`` or ``en``), else the POSIX ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``
+(``es_ES.UTF-8`` is Spanish), else English (app.i18n.language_of_environment).
+Help texts are lazy strings, translated when the help is shown: click reads a
+command's help then, and ``TranslatedOption`` keeps an option's help lazy too.
+"""
+
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
+from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.extensions import db, services
 from app.models import ROLES, EndReason, Organisation
+from app.models.organisation import ORGANISATION_NAME_MAX_LENGTH
 from app.presenters.plurals import plural
 from app.services.errors import (
     EmailTaken,
@@ -19,156 +32,221 @@ from app.services.errors import (
 from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.services.sessions import Ending
 
-users_cli = AppGroup("users", help="Manage accounts.")
-organisations_cli = AppGroup("organisations", help="Manage organisations.")
-sessions_cli = AppGroup("sessions", help="Maintain the sessions table.")
-events_cli = AppGroup("events", help="Maintain the security events table.")
-demo_cli = AppGroup("demo", help="Demo data for trying Doorman out.")
+
+class _LazyHelp:
+    """Help kept as given (a lazy string) and read as text in the language of the moment it is shown.
+
+    click turns an option's help into text when the option is defined, at import,
+    before any language is chosen; and its formatter wants ``str``, not a lazy string.
+    """
+
+    _lazy_help: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        return None if self._lazy_help is None else str(self._lazy_help)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._lazy_help = value
 
 
-@users_cli.command("create")
+def _app_context_for(ctx: click.Context) -> AbstractContextManager[object]:
+    """The app's context while help is written: gettext needs it, and ``--help`` runs before any command."""
+    if current_app:
+        return nullcontext()
+    return ctx.ensure_object(ScriptInfo).load_app().app_context()
+
+
+class TranslatedOption(_LazyHelp, click.Option):
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:  # noqa: A002 - click's name
+        super().__init__(*args, **kwargs)
+        self.help = help
+
+
+class TranslatedCommand(_LazyHelp, click.Command):
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _app_context_for(ctx):
+            super().format_help(ctx, formatter)
+
+
+class TranslatedGroup(_LazyHelp, AppGroup):
+    """A command group whose help, and its commands' (``TranslatedCommand``), is in the operator's language."""
+
+    command_class = TranslatedCommand
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _app_context_for(ctx):
+            super().format_help(ctx, formatter)
+
+
+LANGUAGE_NOTE = _l("Messages are in Spanish when DOORMAN_LANGUAGE=es or the locale (LC_ALL, LC_MESSAGES, LANG) "
+                   "is es_*; otherwise in English.")
+
+
+def _group(name: str, help: str) -> TranslatedGroup:  # noqa: A002 - click's name
+    return TranslatedGroup(name, help=help, epilog=LANGUAGE_NOTE)
+
+
+users_cli = _group("users", _l("Manage accounts."))
+organisations_cli = _group("organisations", _l("Manage organisations."))
+sessions_cli = _group("sessions", _l("Maintain the sessions table."))
+events_cli = _group("events", _l("Maintain the security events table."))
+demo_cli = _group("demo", _l("Demo data for trying Doorman out."))
+
+
+@users_cli.command("create", help=_l("Create an account."))
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="user", show_default=True)
-@click.option("--organisation", metavar="NAME", help="The organisation the account belongs to (it must exist).")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for, hidden, when not given.")
+@click.option("--organisation", cls=TranslatedOption, metavar="NAME",
+              help=_l("The organisation the account belongs to (it must exist)."))
+@click.option("--password", cls=TranslatedOption, prompt=True, hide_input=True, confirmation_prompt=True,
+              help=_l("Prompted for, hidden, when not given."))
 def create_user(email: str, role: str, organisation: str | None, password: str) -> None:
-    """Create an account."""
     if "@" not in email:
-        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
+        raise click.BadParameter(_("that is not an email address"), param_hint="EMAIL")
     if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
         raise click.BadParameter(
-            f"use between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters", param_hint="--password"
+            _("use between %(min)d and %(max)d characters", min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH),
+            param_hint="--password",
         )
     member_of = _organisation_named(organisation) if organisation is not None else None
     try:
         user = services().users.create(email, password, role=role, organisation=member_of)
     except EmailTaken:
-        raise click.ClickException(f"an account with the email {email} already exists") from None
+        raise click.ClickException(_("an account with the email %(email)s already exists", email=email)) from None
     db.session.commit()
-    click.echo(f"Created {user.email} ({user.role}" + (f", {member_of.name})." if member_of else ")."))
+    if member_of is not None:
+        click.echo(_("Created %(email)s (%(role)s, %(organisation)s).", email=user.email, role=user.role,
+                     organisation=member_of.name))
+    else:
+        click.echo(_("Created %(email)s (%(role)s).", email=user.email, role=user.role))
 
 
 def _organisation_named(name: str) -> Organisation:
     found = services().organisations.find_by_name(name)
     if found is None:
         raise click.ClickException(
-            f"no organisation is named {name!r}; create it with: flask --app wsgi organisations create NAME"
+            _("no organisation is named %(name)s; create it with: flask --app wsgi organisations create NAME",
+              name=repr(name))
         )
     return found
 
 
-@users_cli.command("set-organisation")
+@users_cli.command("set-organisation", help=_l(
+    "Put an account in an organisation: from now on that organisation's support staff handle it."))
 @click.argument("email")
 @click.argument("name")
 def set_organisation(email: str, name: str) -> None:
-    """Put an account in an organisation: from now on that organisation's support staff handle it."""
     organisation = _organisation_named(name)
     try:
         user = services().users.set_organisation(email, organisation)
     except UserNotFound:
-        raise click.ClickException(f"no account has the email {email}") from None
+        raise click.ClickException(_("no account has the email %(email)s", email=email)) from None
     db.session.commit()
-    click.echo(f"{user.email} belongs to {organisation.name}.")
+    click.echo(_("%(email)s belongs to %(organisation)s.", email=user.email, organisation=organisation.name))
 
 
-@organisations_cli.command("create")
+@organisations_cli.command("create", help=_l("Create an organisation."))
 @click.argument("name")
 def create_organisation(name: str) -> None:
-    """Create an organisation."""
     try:
         organisation = services().organisations.create(name)
-    except InvalidOrganisationName as error:
-        raise click.BadParameter(str(error), param_hint="NAME") from None
+    except InvalidOrganisationName:
+        raise click.BadParameter(
+            _("an organisation's name is 1 to %(max)d characters", max=ORGANISATION_NAME_MAX_LENGTH), param_hint="NAME"
+        ) from None
     except OrganisationExists:
-        raise click.ClickException(f"an organisation named {name.strip()!r} already exists") from None
+        raise click.ClickException(
+            _("an organisation named %(name)s already exists", name=repr(name.strip()))
+        ) from None
     db.session.commit()
-    click.echo(f"Created the organisation {organisation.name}.")
+    click.echo(_("Created the organisation %(name)s.", name=organisation.name))
 
 
-@organisations_cli.command("list")
+@organisations_cli.command("list", help=_l("Every organisation, by name."))
 def list_organisations() -> None:
-    """Every organisation, by name."""
     for organisation in services().organisations.all():
         click.echo(organisation.name)
 
 
-@users_cli.command("set-role")
+@users_cli.command("set-role", help=_l("Change an account's role."))
 @click.argument("email")
 @click.argument("role", type=click.Choice(ROLES))
 def set_role(email: str, role: str) -> None:
-    """Change an account's role."""
     try:
         user = services().users.set_role(email, role)
     except UserNotFound:
-        raise click.ClickException(f"no account has the email {email}") from None
+        raise click.ClickException(_("no account has the email %(email)s", email=email)) from None
     except InvalidRole:  # pragma: no cover - click.Choice already refuses it
-        raise click.ClickException(f"unknown role {role}") from None
+        raise click.ClickException(_("unknown role %(role)s", role=role)) from None
     db.session.commit()
-    click.echo(f"{user.email} is now {user.role}.")
+    click.echo(_("%(email)s is now %(role)s.", email=user.email, role=user.role))
 
 
-@users_cli.command("disable")
+@users_cli.command("disable", help=_l(
+    "Disable an account: it can no longer sign in, and every session it has ends now."))
 @click.argument("email")
 def disable_user(email: str) -> None:
-    """Disable an account: it can no longer sign in, and every session it has ends now."""
     users = services().users
     user = users.find_by_email(email)
     if user is None:
-        raise click.ClickException(f"no account has the email {email}")
+        raise click.ClickException(_("no account has the email %(email)s", email=email))
     ended = users.disable(user.id)
     db.session.commit()
-    click.echo(f"Disabled {user.email} and ended {plural(ended, 'session')}.")
+    click.echo(_("Disabled %(email)s and ended %(sessions)s.", email=user.email, sessions=plural(ended, "session")))
 
 
-@sessions_cli.command("end")
+@sessions_cli.command("end", help=_l("End all sessions of one account (EMAIL), or of every account (--everyone)."))
 @click.argument("email", required=False)
-@click.option("--everyone", is_flag=True, help="End every active session of every account.")
+@click.option("--everyone", cls=TranslatedOption, is_flag=True, help=_l("End every active session of every account."))
 def end_sessions(email: str | None, everyone: bool) -> None:
-    """End all sessions of one account (EMAIL), or of every account (--everyone)."""
     if bool(email) == everyone:
-        raise click.UsageError("give either an EMAIL or --everyone")
+        raise click.UsageError(_("give either an EMAIL or --everyone"))
     sessions = services().sessions
     if everyone:
         ended = sessions.end_everyone(Ending.by_system(EndReason.REVOKED_BY_SUPPORT))
     else:
         user = services().users.find_by_email(email or "")
         if user is None:
-            raise click.ClickException(f"no account has the email {email}")
+            raise click.ClickException(_("no account has the email %(email)s", email=email))
         # An operator at the command line has no account: a system action.
         ended = sessions.end_all(user.id, Ending.by_system(EndReason.REVOKED_BY_SUPPORT))
     db.session.commit()
-    click.echo(f"Ended {plural(ended, 'session')}.")
+    click.echo(_("Ended %(sessions)s.", sessions=plural(ended, "session")))
 
 
-@sessions_cli.command("cleanup")
+@sessions_cli.command("cleanup", help=_l(
+    "Delete expired sessions and sessions ended longer ago than the retention; cut the addresses of "
+    "security events older than IP_RETENTION_DAYS to their networks."))
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:
-    """Delete expired sessions and sessions ended longer ago than the retention; cut the addresses of
-    security events older than IP_RETENTION_DAYS to their networks."""
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
-    click.echo(f"Cleaned up {plural(deleted, 'session')}.")
+    click.echo(_("Cleaned up %(sessions)s.", sessions=plural(deleted, "session")))
     days = current_app.config["IP_RETENTION_DAYS"]
     masked = services().audit.mask_old_addresses(
         older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size
     )
-    click.echo(f"Kept only the networks of the IP addresses of {plural(masked, 'security event')} "
-               f"older than {days} days.")
+    click.echo(ngettext(
+        "Kept only the networks of the IP addresses of %(events)s older than %(num)d day.",
+        "Kept only the networks of the IP addresses of %(events)s older than %(num)d days.",
+        days, events=plural(masked, "security event"),
+    ))
 
 
-@events_cli.command("purge")
-@click.option("--older-than", "days", required=True, type=click.IntRange(min=1), metavar="DAYS",
-              help="Delete events recorded more than this many days ago.")
+@events_cli.command("purge", help=_l(
+    "Delete security events past the retention; the only way an event is ever removed."))
+@click.option("--older-than", "days", cls=TranslatedOption, required=True, type=click.IntRange(min=1),
+              metavar="DAYS", help=_l("Delete events recorded more than this many days ago."))
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def purge_events(days: int, batch_size: int) -> None:
-    """Delete security events past the retention; the only way an event is ever removed."""
     deleted = services().audit.purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
-    click.echo(f"Purged {plural(deleted, 'security event')} older than {days} days.")
+    click.echo(ngettext("Purged %(events)s older than %(num)d day.", "Purged %(events)s older than %(num)d days.",
+                        days, events=plural(deleted, "security event")))
 
 
-@demo_cli.command("load")
+@demo_cli.command("load", help=_l("Create (or reset) the demo accounts and their sessions."))
 def load_demo() -> None:
-    """Create (or reset) the demo accounts and their sessions."""
     from app.demo import load_demo_data
 
     for line in load_demo_data():

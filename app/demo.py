@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import ngettext
 
 from app.clock import FrozenClock
 from app.extensions import db, services
 from app.models import EndReason, User
-from app.presenters.plurals import plural
 from app.services.container import Services, build_services
 from app.services.credentials import VerifiedCredentials
 from app.services.enrichment import GeoLocator, describe_client
@@ -155,6 +155,15 @@ def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: dateti
     past.at(now - device.active_ago).sessions.touch_if_due(signed_in)
 
 
+def demo_account_line(role: str, email: str, session_count: int) -> str:
+    """One loaded account, as the loader prints it: "    user: demo@example.com  password: ...  (3 sessions)"."""
+    return ngettext(
+        "%(role)s: %(email)s  password: %(password)s  (%(num)d session)",
+        "%(role)s: %(email)s  password: %(password)s  (%(num)d sessions)",
+        session_count, role=f"{role:>8}", email=email, password=DEMO_PASSWORD,
+    )
+
+
 def load_demo_data() -> Iterator[str]:
     """Create (or recreate) the demo accounts with a few sessions each."""
     users = services().users
@@ -170,7 +179,7 @@ def load_demo_data() -> Iterator[str]:
             devices = sorted(DEMO_DEVICES[email], key=lambda d: d.signed_in_ago, reverse=True)
             for device in devices:
                 _start_demo_session(past, user, device, now)
-            yield f"{role:>8}: {email}  password: {DEMO_PASSWORD}  ({plural(len(devices), 'session')})"
+            yield demo_account_line(role, email, len(devices))
         _add_demo_history(past, now)
     finally:
         past.close()

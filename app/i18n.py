@@ -8,8 +8,9 @@ sign-in), else UTC. Both come from what the request already has (the row the
 session lookup returned, a cookie, a header): choosing them reads nothing
 from the database.
 
-On the command line there is no request: the operator's ``LC_ALL``,
-``LC_MESSAGES`` or ``LANG`` chooses, as for any other program.
+On the command line there is no request: ``DOORMAN_LANGUAGE`` ("es", "en")
+chooses, else the operator's ``LC_ALL``, ``LC_MESSAGES`` or ``LANG``, as for
+any other program, else English.
 """
 
 import os
@@ -56,7 +57,10 @@ def language_of_request(req: Request, saved: str | None) -> str:
 
 
 def language_of_environment(environ: Mapping[str, str]) -> str:
-    """The operator's language on the command line, from the POSIX locale variables."""
+    """The operator's language on the command line: DOORMAN_LANGUAGE, else the POSIX locale variables."""
+    chosen = supported_language(environ.get("DOORMAN_LANGUAGE", "").strip().lower())
+    if chosen:
+        return chosen
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name)
         if value:

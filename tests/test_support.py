@@ -453,7 +453,7 @@ def test_staff_accounts_are_marked_in_search_results(app, agent, make_user):
     make_user("boss@example.com", role="admin")
     _, desk = agent
     page = desk.get("/support/?q=boss").get_data(as_text=True)
-    assert "admin <span class=\"badge\">Staff</span>" in page
+    assert "Administrator <span class=\"badge\">Staff</span>" in page
 
 
 # -- the staff audit page ----------------------------------------------------------------

@@ -10,7 +10,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.models.security_event import STAFF_REASON_MAX_LENGTH
 from app.services.audit import STAFF_REASON_MIN_LENGTH
 
-REASON_HELP = f"Say why, for the record: {STAFF_REASON_MIN_LENGTH} to {STAFF_REASON_MAX_LENGTH} characters."
+REASON_HELP = _l(
+    "Say why, for the record: %(min)d to %(max)d characters.", min=STAFF_REASON_MIN_LENGTH, max=STAFF_REASON_MAX_LENGTH
+)
 
 
 def _strip(value: Any) -> Any:
@@ -27,12 +29,12 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Email starts with", validators=[Optional(), Length(max=254)], filters=[_strip])
+    q = SearchField(_l("Email starts with"), validators=[Optional(), Length(max=254)], filters=[_strip])
 
 
 def _reason_field() -> StringField:
     return StringField(
-        "Reason",
+        _l("Reason"),
         validators=[
             DataRequired(message=REASON_HELP),
             Length(min=STAFF_REASON_MIN_LENGTH, max=STAFF_REASON_MAX_LENGTH, message=REASON_HELP),
@@ -45,17 +47,17 @@ def _reason_field() -> StringField:
 class OpenAccountForm(FlaskForm):
     """Opening an account from a link Doorman cannot vouch for: a POST, so it carries a CSRF token."""
 
-    submit = SubmitField("Open this account")
+    submit = SubmitField(_l("Open this account"))
 
 
 class EndSessionForm(FlaskForm):
     reason = _reason_field()
-    submit = SubmitField("Sign out this session")
+    submit = SubmitField(_l("Sign out this session"))
 
 
 class EndAllSessionsForm(FlaskForm):
     reason = _reason_field()
-    submit = SubmitField("Sign out all sessions")
+    submit = SubmitField(_l("Sign out all sessions"))
 
 
 class RevealIPForm(FlaskForm):

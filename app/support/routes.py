@@ -13,6 +13,7 @@ from app.auth.reauth import recent_authentication_required
 from app.errors import http_error
 from app.extensions import db, services
 from app.presenters.activity import describe_all
+from app.presenters.roles import account_status, role_name
 from app.presenters.sessions import EndedSessionRow, StaffSessionRow, staff_signed_out_all, staff_signed_out_one
 from app.request_details import sign_in_details
 from app.request_origin import is_same_origin
@@ -51,7 +52,8 @@ def _permissions() -> dict[str, object]:
     def geoip_built() -> datetime | None:
         return services().geo.build_date()
 
-    return {"may": may, "Permission": Permission, "geoip_built": geoip_built}
+    return {"may": may, "Permission": Permission, "geoip_built": geoip_built,
+            "role_name": role_name, "account_status": account_status}
 
 
 def _page() -> int:
@@ -146,7 +148,7 @@ def end_session(user_id: int, session_id: uuid.UUID) -> Response:
             current_user, user_id, session_id, reason=form.reason.data, context=sign_in_details(request)
         )
     except SessionNotFound:
-        flash("That session had already ended, so nothing was changed.", "info")
+        flash(_("That session had already ended, so nothing was changed."), "info")
     else:
         db.session.commit()
         flash(staff_signed_out_one(ended), "success")
@@ -170,7 +172,7 @@ def end_all_sessions(user_id: int) -> Response:
     if count:
         flash(staff_signed_out_all(count, subject.email), "success")
     else:
-        flash(f"{subject.email} had no active sessions, so nothing was changed.", "info")
+        flash(_("%(email)s had no active sessions, so nothing was changed.", email=subject.email), "info")
     return redirect(url_for("support.user", user_id=user_id))
 
 
@@ -180,7 +182,7 @@ def audit() -> tuple[str, int]:
     """Every staff action, newest first, by staff member and by account."""
     service = services().support
     form = AuditFilterForm(formdata=request.args)
-    form.staff.choices = [(None, "Anyone")] + [(u.id, u.email) for u in service.staff_members(current_user)]
+    form.staff.choices = [(None, _("Anyone"))] + [(u.id, u.email) for u in service.staff_members(current_user)]
     if not form.validate():
         return render_template("support/audit.html", form=form, page=None, rows=[]), 400
     try:
@@ -197,5 +199,5 @@ def audit() -> tuple[str, int]:
 def _refused(form: EndSessionForm | EndAllSessionsForm | RevealIPForm, user_id: int) -> Response:
     for errors in form.errors.values():
         for error in errors:
-            flash(f"Nothing was changed. {error}", "warning")
+            flash(_("Nothing was changed. %(error)s", error=str(error)), "warning")
     return redirect(url_for("support.user", user_id=user_id))

@@ -80,6 +80,15 @@ def test_no_page_has_an_accessibility_violation(app, chromium, live_server, acco
                 page.locator("form[action$='/open'] button").first.click()
                 page.wait_for_load_state()
             found += _violations(page, axe)
+        # Support signs a session out with a reason: the account page with its flash message and an
+        # ended session's row, then the staff audit filtered to that account.
+        page.goto(f"{live_server}/support/users/{customer.id}")
+        page.locator(".session__staff-action input[name=reason]").first.fill("Customer called in, ticket 4411")
+        page.locator(".session__staff-action [type=submit]").first.click()
+        page.wait_for_selector(".flash")
+        found += _violations(page, axe)
+        page.goto(f"{live_server}/support/audit?account={customer.email}")
+        found += _violations(page, axe)
     finally:
         context.close()
     assert not found, "\n".join(found)

@@ -1,0 +1,124 @@
+"""The command line in the operator's language: DOORMAN_LANGUAGE, else the locale, else English."""
+
+import pytest
+
+from app.i18n import language_of_environment
+
+NO_LANGUAGE = {"DOORMAN_LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
+SPANISH = {**NO_LANGUAGE, "DOORMAN_LANGUAGE": "es"}
+SPANISH_LOCALE = {**NO_LANGUAGE, "LANG": "es_ES.UTF-8"}
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.mark.parametrize(("environ", "language"), [
+    ({}, "en"),
+    ({"DOORMAN_LANGUAGE": "es"}, "es"),
+    ({"DOORMAN_LANGUAGE": " ES "}, "es"),
+    ({"DOORMAN_LANGUAGE": "en", "LANG": "es_ES.UTF-8"}, "en"),  # Doorman's own variable first
+    ({"DOORMAN_LANGUAGE": "fr", "LANG": "es_ES.UTF-8"}, "es"),  # one Doorman does not speak: the locale decides
+    ({"LANG": "es_MX.UTF-8"}, "es"),
+    ({"LC_ALL": "C", "LANG": "es_ES.UTF-8"}, "en"),
+    ({"LC_MESSAGES": "es_AR", "LANG": "en_GB.UTF-8"}, "es"),
+    ({"LANG": "de_DE.UTF-8"}, "en"),
+])
+def test_the_operators_language(environ, language):
+    assert language_of_environment(environ) == language
+
+
+@pytest.mark.parametrize("environ", [SPANISH, SPANISH_LOCALE], ids=["DOORMAN_LANGUAGE", "LANG"])
+def test_the_demo_loader_in_spanish_counts_sessions_with_their_plural(runner, environ):
+    result = runner.invoke(args=["demo", "load"], env=environ)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "    user: demo@example.com  contraseña: correct horse battery staple  (3 sesiones)" in lines
+    assert " support: support@example.com  contraseña: correct horse battery staple  (1 sesión)" in lines
+    assert "   admin: admin@example.com  contraseña: correct horse battery staple  (2 sesiones)" in lines
+    assert "password" not in result.output and "sessions" not in result.output
+
+
+def test_the_demo_loader_in_english_says_one_session_not_one_sessions(runner):
+    result = runner.invoke(args=["demo", "load"], env=NO_LANGUAGE)
+
+    assert result.exit_code == 0, result.output
+    assert " support: support@example.com  password: correct horse battery staple  (1 session)" in result.output
+    assert "    user: demo@example.com  password: correct horse battery staple  (3 sessions)" in result.output
+    assert "(1 sessions)" not in result.output
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    (SPANISH, "Error: ninguna cuenta tiene el correo electrónico nobody@example.com"),
+    (NO_LANGUAGE, "Error: no account has the email nobody@example.com"),
+])
+def test_an_error_in_the_operators_language(runner, environ, message):
+    result = runner.invoke(args=["users", "set-role", "nobody@example.com", "support"], env=environ)
+
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_a_refused_password_is_explained_in_spanish(runner):
+    result = runner.invoke(args=["users", "create", "s@example.com", "--password", "short"], env=SPANISH)
+
+    assert result.exit_code == 2
+    assert "usa entre 12 y 1024 caracteres" in result.output
+
+
+@pytest.mark.parametrize(("environ", "ended"), [
+    (SPANISH, ["Se han cerrado 0 sesiones.", "Se han cerrado 1 sesión.", "Se han cerrado 2 sesiones."]),
+    (NO_LANGUAGE, ["Ended 0 sessions.", "Ended 1 session.", "Ended 2 sessions."]),
+])
+def test_counts_take_their_plural_in_both_languages(runner, make_user, make_session, environ, ended):
+    said = []
+    for count in range(3):
+        user = make_user(f"u{count}@example.com")
+        for _ in range(count):
+            make_session(user)
+        result = runner.invoke(args=["sessions", "end", user.email], env=environ)
+        assert result.exit_code == 0, result.output
+        said.append(result.output.strip())
+    assert said == ended
+
+
+def test_purge_says_its_days_with_their_plural(runner):
+    spanish = runner.invoke(args=["events", "purge", "--older-than", "1"], env=SPANISH)
+    english = runner.invoke(args=["events", "purge", "--older-than", "30"], env=NO_LANGUAGE)
+
+    assert spanish.output.strip() == "Se han borrado 0 eventos de seguridad con más de 1 día."
+    assert english.output.strip() == "Purged 0 security events older than 30 days."
+
+
+def test_help_is_translated_when_it_is_shown(runner):
+    """Help texts are lazy: the same commands, defined once at import, answer in each language."""
+    spanish = runner.invoke(args=["users", "create", "--help"], env=SPANISH)
+    english = runner.invoke(args=["users", "create", "--help"], env=NO_LANGUAGE)
+
+    assert spanish.exit_code == 0 and english.exit_code == 0
+    assert "Crea una cuenta." in spanish.output
+    assert "La organización a la que pertenece la cuenta (debe existir)." in " ".join(spanish.output.split())
+    assert "Se pide, sin mostrarla, si no se indica." in " ".join(spanish.output.split())
+    assert "Create an account." not in spanish.output
+    assert "Create an account." in english.output
+    assert "The organisation the account belongs to (it must exist)." in " ".join(english.output.split())
+
+
+def test_a_groups_help_lists_its_commands_and_the_language_note_in_spanish(runner):
+    result = runner.invoke(args=["users", "--help"], env=SPANISH)
+
+    shown = " ".join(result.output.split())
+    assert result.exit_code == 0
+    assert "Gestiona las cuentas." in shown
+    assert "Crea una cuenta." in shown and "Cambia el rol de una cuenta." in shown
+    assert "Los mensajes salen en español si DOORMAN_LANGUAGE=es" in shown
+
+
+def test_an_options_help_in_spanish(runner):
+    result = runner.invoke(args=["sessions", "end", "--help"], env=SPANISH)
+
+    shown = " ".join(result.output.split())
+    assert "Cierra todas las sesiones activas de todas las cuentas." in shown
+    assert "Cierra todas las sesiones de una cuenta (EMAIL) o de todas las cuentas (--everyone)." in shown
