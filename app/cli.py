@@ -144,10 +144,15 @@ def end_sessions(email: str | None, everyone: bool) -> None:
 @sessions_cli.command("cleanup")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:
-    """Delete expired sessions and sessions ended longer ago than the retention; cut the addresses of
-    security events older than IP_RETENTION_DAYS to their networks."""
+    """Delete expired sessions and sessions ended longer ago than the retention, and known devices not seen
+    for KNOWN_DEVICE_LIFETIME; cut the addresses of security events older than IP_RETENTION_DAYS to their
+    networks."""
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
     click.echo(f"Cleaned up {plural(deleted, 'session')}.")
+    forgotten = services().known_devices.forget_unseen()
+    db.session.commit()
+    click.echo(f"Forgot {plural(forgotten, 'known device')} not seen for "
+               f"{current_app.config['KNOWN_DEVICE_LIFETIME'] // 86400} days.")
     days = current_app.config["IP_RETENTION_DAYS"]
     masked = services().audit.mask_old_addresses(
         older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size
