@@ -1,12 +1,17 @@
 """Command-line tools: ``flask --app wsgi users|organisations|sessions|events|demo ...``."""
 
+import time
 from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.config import ConfigurationError
 from app.extensions import db, services
+from app.mail.delivery import MailDelivery, SmtpServer
+from app.mail.links import settings_link
 from app.models import ROLES, EndReason, Organisation
 from app.presenters.plurals import plural
 from app.services.errors import (
@@ -24,6 +29,7 @@ organisations_cli = AppGroup("organisations", help="Manage organisations.")
 sessions_cli = AppGroup("sessions", help="Maintain the sessions table.")
 events_cli = AppGroup("events", help="Maintain the security events table.")
 demo_cli = AppGroup("demo", help="Demo data for trying Doorman out.")
+mail_cli = AppGroup("mail", help="Send the security emails waiting in the outbox.")
 
 
 @users_cli.command("create")
@@ -178,3 +184,36 @@ def load_demo() -> None:
 
     for line in load_demo_data():
         click.echo(line)
+
+
+@mail_cli.command("deliver")
+@click.option("--once", is_flag=True, help="Send what is pending and exit (for cron), instead of polling.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds between looks at the outbox.")
+def deliver_mail(once: bool, interval: float) -> None:
+    """Send pending emails over SMTP_URL, retrying with backoff; keep running unless --once."""
+    config = current_app.config
+    if not config["SMTP_URL"]:
+        raise click.ClickException("SMTP_URL is not set: say where to send mail, such as smtp://mail.example:587")
+    try:
+        smtp = SmtpServer.from_url(config["SMTP_URL"], timeout=config["SMTP_TIMEOUT"])
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    delivery = MailDelivery(
+        services().outbox, commit=db.session.commit, smtp=smtp,
+        mail_from=config["MAIL_FROM"], settings_url=settings_link(config["PUBLIC_URL"]), logger=current_app.logger,
+    )
+    while True:
+        try:
+            sent, retried, failed = delivery.deliver_due()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            if once:
+                raise click.ClickException(f"the database is not answering: {type(error).__name__}") from None
+            current_app.logger.warning("mail delivery: the database is not answering (%s)", type(error).__name__)
+            sent = retried = failed = 0
+        if once or sent or retried or failed:
+            click.echo(f"Sent {plural(sent, 'email')}; {retried} to retry, {failed} failed.")
+        if once:
+            return
+        time.sleep(interval)

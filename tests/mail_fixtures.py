@@ -34,12 +34,17 @@ def city_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def geo_app(app: Flask, database_url: str, clock: Any, city_db: Path, request: pytest.FixtureRequest) -> Flask:
+def geo_app(app: Flask, database_url: str, clock: Any, city_db: Path,
+            request: pytest.FixtureRequest) -> Iterator[Flask]:
     """Like ``app`` (whose teardown empties the tables), with a GeoIP database that knows Madrid and London."""
     settings: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers("config"))):
         settings.update(marker.kwargs)
-    return create_test_app(database_url, clock=clock, GEOIP_DATABASE=str(city_db), **settings)
+    geo = create_test_app(database_url, clock=clock, GEOIP_DATABASE=str(city_db), **settings)
+    yield geo
+    with geo.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def outbox_rows(app: Flask) -> list[OutboxMail]:
@@ -83,7 +88,7 @@ class RecordingHandler:
             return "451 too late"
         if answer == "drop":
             self.received.append(_parsed(envelope.original_content))
-            session.transport.close()
+            server.transport.close()
             return "250 never heard"
         if answer.startswith("250"):
             self.received.append(_parsed(envelope.original_content))
