@@ -155,16 +155,16 @@ def cleanup(batch_size: int) -> None:
     networks."""
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
     click.echo(f"Cleaned up {plural(deleted, 'session')}.")
-    forgotten = services().known_devices.forget_unseen()
-    db.session.commit()
-    click.echo(f"Forgot {plural(forgotten, 'known device')} not seen for "
-               f"{current_app.config['KNOWN_DEVICE_LIFETIME'] // 86400} days.")
     days = current_app.config["IP_RETENTION_DAYS"]
     masked = services().audit.mask_old_addresses(
         older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size
     )
     click.echo(f"Kept only the networks of the IP addresses of {plural(masked, 'security event')} "
                f"older than {days} days.")
+    forgotten = services().known_devices.forget_unseen()
+    db.session.commit()
+    click.echo(f"Forgot {plural(forgotten, 'known device')} not seen for "
+               f"{current_app.config['KNOWN_DEVICE_LIFETIME'] // 86400} days.")
 
 
 @events_cli.command("purge")

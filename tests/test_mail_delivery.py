@@ -173,3 +173,43 @@ def test_an_unusable_smtp_url_is_a_clear_message(geo_app):
     result = geo_app.test_cli_runner().invoke(args=["mail", "deliver", "--once"])
     assert result.exit_code == 1 and "SMTP_URL must be smtp://" in result.output
 
+
+
+def test_two_workers_never_claim_the_same_mail(mail_app, make_user, clock, database_url):
+    """PostgreSQL: a mail one worker holds is skipped by the other, and once claimed it is leased."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one worker: it locks the whole database for the claim")
+    from sqlalchemy.orm import Session
+
+    from app.services.mail_outbox import MailOutbox
+
+    user = make_user()
+    signed_in_from_new_device(mail_app, user.email)
+    with mail_app.app_context():
+        engine = db.engine
+        with Session(engine) as first, Session(engine) as second:
+            one, other = (MailOutbox(s, clock=clock, message_id_domain="t") for s in (first, second))
+            assert len(one.claim()) == 1
+            assert other.claim() == []  # locked by the first: skipped, not waited for
+            first.commit()
+            assert other.claim() == []  # leased now
+            second.rollback()
+            clock.advance(minutes=6)  # the first worker died mid-send: the lease runs out
+            assert len(other.claim()) == 1
+            second.commit()
+
+
+def test_a_password_change_is_mailed_with_when_and_where(mail_app, smtp_server, make_user):
+    _url, handler = smtp_server
+    user = make_user()
+    client = signed_in_from_new_device(mail_app, user.email)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "another long password", "confirm_new_password":
+        "another long password"})
+    assert response.status_code == 302
+    deliver_once(mail_app)
+    changed = next(m for m in handler.received if m["Subject"] == "Your Doorman password was changed")
+    text = changed.get_body(("plain",)).get_content()
+    assert "Madrid, Spain" in text and MADRID_IP in text
+    assert "3 Nov 2026, 10:00 Central European" in text  # in the zone it was done from
+    assert changed["List-Unsubscribe"] is None  # it cannot be turned off

@@ -4,7 +4,10 @@ Rendering needs an application context (templates, translations); it runs
 inside the sign-in's request, and writes the outbox row in its transaction.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -12,6 +15,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.clock import Clock
 from app.i18n import DEFAULT_TIME_ZONE, known_time_zone, supported_language
 from app.languages import DEFAULT_LANGUAGE
 from app.mail.links import LinkFor
@@ -41,6 +45,39 @@ def reader_language(user: User) -> str:
 
 def reader_zone(user: User, row: UserSession) -> str:
     return known_time_zone(user.time_zone) or known_time_zone(row.time_zone) or DEFAULT_TIME_ZONE
+
+
+def _when(user: User, zone_hint: str | None, at: datetime, language: str) -> str:
+    zone = known_time_zone(user.time_zone) or known_time_zone(zone_hint) or DEFAULT_TIME_ZONE
+    return format_datetime(at, MAIL_TIME_FORMAT, tzinfo=ZoneInfo(zone), locale=language)
+
+
+class PasswordChangedMails:
+    """The mail that says the password was changed, when and from where; it cannot be turned off."""
+
+    def __init__(self, outbox: MailOutbox, *, clock: Clock, devices_url: str) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._devices_url = devices_url
+
+    def changed(self, user: User, where: Mapping[str, Any]) -> OutboxMail:
+        """``where`` is the request's sign-in details (device and place columns)."""
+        language = reader_language(user)
+        with force_locale(language):
+            facts = SignInFacts(
+                device=device_summary(where.get("browser"), where.get("os"), where.get("device")),
+                place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
+                                  (where.get("extra") or {}).get("places")),
+                ip_address=where.get("ip_address") or _("unknown"),
+                at=_when(user, where.get("time_zone"), self._clock.now(), language),
+                new_country=False,
+            )
+            subject = _("Your Doorman password was changed")
+            context = {"facts": facts, "devices_url": self._devices_url, "language": language, "subject": subject}
+            text_body = render_template("mail/password_changed.txt", **context)
+            html_body = render_template("mail/password_changed.html", **context)
+        return self._outbox.enqueue(user_id=user.id, kind=MailKind.PASSWORD_CHANGED.value, recipient=user.email,
+                                    subject=subject, text_body=text_body, html_body=html_body)
 
 
 class NewDeviceAlerts:

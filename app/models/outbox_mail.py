@@ -21,6 +21,7 @@ class MailKind(StrEnum):
     """What a mail is about (``kind``)."""
 
     NEW_DEVICE = "new_device"
+    PASSWORD_CHANGED = "password_changed"
 
 
 class OutboxMail(Base):

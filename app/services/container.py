@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from app.clock import Clock
 from app.languages import LANGUAGES
-from app.mail.alerts import NewDeviceAlerts
+from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails
 from app.mail.links import LinkFor, devices_link, settings_link
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
@@ -46,6 +46,7 @@ class Services:
     known_devices: KnownDevices
     outbox: MailOutbox
     new_device_alerts: NewDeviceAlerts
+    password_changed_mails: PasswordChangedMails
 
 
 def message_id_domain(config: Mapping[str, Any]) -> str:
@@ -87,6 +88,9 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     )
     return Services(
         known_devices=known_devices, outbox=outbox, new_device_alerts=new_device_alerts,
+        password_changed_mails=PasswordChangedMails(
+            outbox, clock=clock, devices_url=config["PUBLIC_URL"].rstrip("/") + "/devices"
+        ),
         clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
