@@ -160,3 +160,27 @@ def test_cleanup_forgets_devices_not_seen_for_the_lifetime(geo_app, make_user, c
     assert "Forgot 1 known device" in result.output
     with geo_app.app_context():
         assert db.session.scalar(select(func.count(KnownDevice.id))) == 0
+
+
+def test_signing_out_every_other_session_is_mailed_with_where_it_was_done(geo_app, make_user, make_session):
+    user = make_user()
+    make_session(user)
+    client = browser(geo_app)
+    sign_in(client, user.email)
+    assert client.post("/devices/sign-out-others", data={"password": PASSWORD}).status_code == 302
+    ended = [m for m in outbox_rows(geo_app) if m.kind == MailKind.OTHER_SESSIONS_SIGNED_OUT]
+    assert len(ended) == 1 and ended[0].subject == "Your other Doorman sessions were signed out"
+    assert "Madrid, Spain" in ended[0].text_body and "3 Nov 2026, 10:00" in ended[0].text_body
+
+
+def test_support_ending_sessions_is_mailed_with_their_reason(geo_app, make_user, make_session):
+    customer = make_user("customer@example.com")
+    make_session(customer)
+    staff = make_user("agent@example.com", role="support")
+    desk = browser(geo_app)
+    sign_in(desk, staff.email)
+    reason = "The customer called: their phone was stolen"
+    assert desk.post(f"/support/users/{customer.id}/sign-out-all", data={"reason": reason}).status_code == 302
+    [mail] = [m for m in outbox_rows(geo_app) if m.kind == MailKind.SESSIONS_ENDED_BY_SUPPORT]
+    assert mail.recipient == "customer@example.com" and reason in mail.text_body
+    assert "signed out 1 session of your account" in mail.text_body and "3 Nov 2026, 09:00" in mail.text_body

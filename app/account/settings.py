@@ -31,7 +31,7 @@ def settings() -> Response | str:
     if request.method == "GET":
         form.language.data = select_locale()
         form.time_zone.data = select_timezone()
-        form.new_device_emails.data = services().users.wants_new_device_emails(current_user.id)
+        form.new_device_emails.data = current_user.new_device_emails
     if not form.validate_on_submit():
         return render_template(TEMPLATE, form=form, detected_time_zone=detected)
     users = services().users

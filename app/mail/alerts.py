@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from app.clock import Clock
@@ -78,6 +78,67 @@ class PasswordChangedMails:
             html_body = render_template("mail/password_changed.html", **context)
         return self._outbox.enqueue(user_id=user.id, kind=MailKind.PASSWORD_CHANGED.value, recipient=user.email,
                                     subject=subject, text_body=text_body, html_body=html_body)
+
+
+class SessionsEndedMails:
+    """The mails that say sessions were ended: by support (with their reason), or from one of the person's devices.
+
+    They cannot be turned off: each tells of a change the person did not necessarily make.
+    """
+
+    def __init__(self, outbox: MailOutbox, *, clock: Clock, devices_url: str) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._devices_url = devices_url
+
+    def by_support(self, user: User, *, count: int, reason: str, session: UserSession | None = None) -> OutboxMail:
+        """Support ended ``count`` sessions; ``session`` is the one, when only one was."""
+        language = reader_language(user)
+        with force_locale(language):
+            headline = ngettext(
+                "Doorman support signed out %(num)d session of your account.",
+                "Doorman support signed out %(num)d sessions of your account.", count,
+            )
+            facts = None
+            if session is not None:
+                facts = SignInFacts(
+                    device=device_summary(session.browser, session.os, session.device),
+                    place=place_label(session.country, session.city, session.ip_address, session.places),
+                    ip_address=session.ip_address or _("unknown"),
+                    at=_when(user, session.time_zone, self._clock.now(), language), new_country=False,
+                )
+            when = _when(user, session.time_zone if session else None, self._clock.now(), language)
+            lines = [headline, _("When: %(time)s.", time=when), _("The reason they gave: %(reason)s", reason=reason)]
+            return self._enqueue(user, MailKind.SESSIONS_ENDED_BY_SUPPORT, language,
+                                 _("Doorman support signed you out"), lines, facts)
+
+    def others_signed_out(self, user: User, *, count: int, where: Mapping[str, Any]) -> OutboxMail:
+        """Every other session was signed out from one device, described by ``where`` (sign-in details)."""
+        language = reader_language(user)
+        with force_locale(language):
+            facts = SignInFacts(
+                device=device_summary(where.get("browser"), where.get("os"), where.get("device")),
+                place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
+                                  (where.get("extra") or {}).get("places")),
+                ip_address=where.get("ip_address") or _("unknown"),
+                at=_when(user, where.get("time_zone"), self._clock.now(), language), new_country=False,
+            )
+            lines = [ngettext(
+                "%(num)d other session of your Doorman account was signed out, from this device:",
+                "Every other session of your Doorman account (%(num)d) was signed out, from this device:", count,
+            )]
+            return self._enqueue(user, MailKind.OTHER_SESSIONS_SIGNED_OUT, language,
+                                 _("Your other Doorman sessions were signed out"), lines, facts)
+
+    def _enqueue(self, user: User, kind: MailKind, language: str, subject: str, lines: list[str],
+                 facts: SignInFacts | None) -> OutboxMail:
+        context = {"lines": lines, "facts": facts, "devices_url": self._devices_url, "language": language,
+                   "subject": subject}
+        return self._outbox.enqueue(
+            user_id=user.id, kind=kind.value, recipient=user.email, subject=subject,
+            text_body=render_template("mail/sessions_ended.txt", **context),
+            html_body=render_template("mail/sessions_ended.html", **context),
+        )
 
 
 class NewDeviceAlerts:

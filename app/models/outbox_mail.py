@@ -22,6 +22,8 @@ class MailKind(StrEnum):
 
     NEW_DEVICE = "new_device"
     PASSWORD_CHANGED = "password_changed"
+    SESSIONS_ENDED_BY_SUPPORT = "sessions_ended_by_support"
+    OTHER_SESSIONS_SIGNED_OUT = "other_sessions_signed_out"
 
 
 class OutboxMail(Base):

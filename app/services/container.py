@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from app.clock import Clock
 from app.languages import LANGUAGES
-from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails
+from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails, SessionsEndedMails
 from app.mail.links import LinkFor, devices_link, settings_link
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
@@ -47,6 +47,7 @@ class Services:
     outbox: MailOutbox
     new_device_alerts: NewDeviceAlerts
     password_changed_mails: PasswordChangedMails
+    sessions_ended_mails: SessionsEndedMails
 
 
 def message_id_domain(config: Mapping[str, Any]) -> str:
@@ -86,11 +87,11 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
         outbox, link_for=end_session_link or devices_link(config["PUBLIC_URL"]),
         settings_url=settings_link(config["PUBLIC_URL"]),
     )
+    devices_url = config["PUBLIC_URL"].rstrip("/") + "/devices"
     return Services(
         known_devices=known_devices, outbox=outbox, new_device_alerts=new_device_alerts,
-        password_changed_mails=PasswordChangedMails(
-            outbox, clock=clock, devices_url=config["PUBLIC_URL"].rstrip("/") + "/devices"
-        ),
+        password_changed_mails=PasswordChangedMails(outbox, clock=clock, devices_url=devices_url),
+        sessions_ended_mails=SessionsEndedMails(outbox, clock=clock, devices_url=devices_url),
         clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
