@@ -141,10 +141,11 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import demo_cli, events_cli, organisations_cli, sessions_cli, users_cli
+    from app.cli import demo_cli, events_cli, mail_cli, organisations_cli, sessions_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)

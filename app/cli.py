@@ -7,6 +7,7 @@ Help texts are lazy strings, translated when the help is shown: click reads a
 command's help then, and ``TranslatedOption`` keeps an option's help lazy too.
 """
 
+import time
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
@@ -17,8 +18,12 @@ from flask.cli import AppGroup, ScriptInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.config import ConfigurationError
 from app.extensions import db, services
+from app.mail.delivery import MailDelivery, SmtpServer
+from app.mail.links import settings_link
 from app.models import ROLES, EndReason, Organisation
 from app.models.organisation import ORGANISATION_NAME_MAX_LENGTH
 from app.presenters.plurals import plural
@@ -93,6 +98,7 @@ organisations_cli = _group("organisations", _l("Manage organisations."))
 sessions_cli = _group("sessions", _l("Maintain the sessions table."))
 events_cli = _group("events", _l("Maintain the security events table."))
 demo_cli = _group("demo", _l("Demo data for trying Doorman out."))
+mail_cli = _group("mail", _l("Send the security emails waiting in the outbox."))
 
 
 @users_cli.command("create", help=_l("Create an account."))
@@ -217,8 +223,9 @@ def end_sessions(email: str | None, everyone: bool) -> None:
 
 
 @sessions_cli.command("cleanup", help=_l(
-    "Delete expired sessions and sessions ended longer ago than the retention; cut the addresses of "
-    "security events older than IP_RETENTION_DAYS to their networks."))
+    "Delete expired sessions and sessions ended longer ago than the retention, and known devices not seen "
+    "for KNOWN_DEVICE_LIFETIME; cut the addresses of security events older than IP_RETENTION_DAYS to their "
+    "networks."))
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
@@ -231,6 +238,14 @@ def cleanup(batch_size: int) -> None:
         "Kept only the networks of the IP addresses of %(events)s older than %(num)d day.",
         "Kept only the networks of the IP addresses of %(events)s older than %(num)d days.",
         days, events=plural(masked, "security event"),
+    ))
+    forgotten = services().known_devices.forget_unseen()
+    db.session.commit()
+    lifetime_days = current_app.config["KNOWN_DEVICE_LIFETIME"] // 86400
+    click.echo(ngettext(
+        "Forgot %(devices)s not seen for %(num)d day.",
+        "Forgot %(devices)s not seen for %(num)d days.",
+        lifetime_days, devices=plural(forgotten, "known device"),
     ))
 
 
@@ -251,3 +266,39 @@ def load_demo() -> None:
 
     for line in load_demo_data():
         click.echo(line)
+
+
+@mail_cli.command("deliver", help=_l(
+    "Send pending emails over SMTP_URL, retrying with backoff; keep running unless --once."))
+@click.option("--once", is_flag=True, cls=TranslatedOption,
+              help=_l("Send what is pending and exit (for cron), instead of polling."))
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600), cls=TranslatedOption,
+              help=_l("Seconds between looks at the outbox."))
+def deliver_mail(once: bool, interval: float) -> None:
+    config = current_app.config
+    if not config["SMTP_URL"]:
+        raise click.ClickException(_("SMTP_URL is not set: say where to send mail, such as smtp://mail.example:587"))
+    try:
+        smtp = SmtpServer.from_url(config["SMTP_URL"], timeout=config["SMTP_TIMEOUT"])
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    delivery = MailDelivery(
+        services().outbox, commit=db.session.commit, smtp=smtp,
+        mail_from=config["MAIL_FROM"], settings_url=settings_link(config["PUBLIC_URL"]), logger=current_app.logger,
+    )
+    while True:
+        try:
+            sent, retried, failed = delivery.deliver_due()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            if once:
+                raise click.ClickException(
+                    _("the database is not answering: %(error)s", error=type(error).__name__)) from None
+            current_app.logger.warning("mail delivery: the database is not answering (%s)", type(error).__name__)
+            sent = retried = failed = 0
+        if once or sent or retried or failed:
+            click.echo(_("Sent %(emails)s; %(retried)d to retry, %(failed)d failed.",
+                         emails=plural(sent, "email"), retried=retried, failed=failed))
+        if once:
+            return
+        time.sleep(interval)

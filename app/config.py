@@ -117,6 +117,20 @@ def _rate_limit_storage(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _public_url(env: Mapping[str, str], relaxed: bool) -> str:
+    raw = (env.get("PUBLIC_URL") or "").rstrip("/")
+    if not raw:
+        if not relaxed:
+            raise ConfigurationError(
+                "PUBLIC_URL is not set. Set it to the address people reach Doorman at, such as "
+                "https://doorman.example.com: the links in its emails point there."
+            )
+        return "http://127.0.0.1:5000"
+    if not raw.startswith(("https://", "http://")):
+        raise ConfigurationError(f"PUBLIC_URL must start with https:// (or http://), got {raw!r}")
+    return raw
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -186,6 +200,14 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
         # Only a direct peer in these networks may set X-Forwarded-For and -Proto.
         "TRUSTED_PROXY_ADDRESSES": _networks(env, "TRUSTED_PROXY_ADDRESSES", "127.0.0.0/8,::1"),
+        # A browser's device cookie, and the record of a device, last this long (seconds) since it was last seen.
+        "KNOWN_DEVICE_LIFETIME": _int(env, "KNOWN_DEVICE_LIFETIME", 180 * DAY),
+        # Mail: the outbox worker's SMTP server (smtp://, smtp+starttls://, smtps://; credentials in the URL).
+        "SMTP_URL": env.get("SMTP_URL") or ("" if not relaxed else "smtp://127.0.0.1:8025"),
+        "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 10),
+        "MAIL_FROM": env.get("MAIL_FROM") or "Doorman <doorman@localhost>",
+        # Where links in mails point: the address people reach Doorman at.
+        "PUBLIC_URL": _public_url(env, relaxed),
     }
     insecure_cookies_warning(settings)
     return settings
@@ -226,6 +248,8 @@ def cookie_settings(cookie_secure: bool) -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "__Host-doorman-csrf" if cookie_secure else "doorman-csrf",
         # The language switch's choice, for pages before sign-in (app.i18n); not a secret.
         "LANGUAGE_COOKIE": "__Host-doorman-language" if cookie_secure else "doorman-language",
+        # Recognises a browser at its next sign-in (app.services.known_devices); set only at sign-in.
+        "KNOWN_DEVICE_COOKIE": "__Host-doorman-device" if cookie_secure else "doorman-device",
         "SESSION_COOKIE_SECURE": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -59,6 +59,7 @@ def app_environment(url: str, **variables: str) -> dict[str, str]:
         "DOORMAN_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
         "DATABASE_URL": url,
+        "PUBLIC_URL": "https://doorman.bench.invalid",
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         **variables,
     }

@@ -241,3 +241,8 @@ def redis_db() -> Iterator[tuple[Any, Callable[[], list[bytes]]]]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "config(**settings): override app settings for a test")
     config.addinivalue_line("markers", "env(**variables): environment variables the test app reads its settings from")
+
+
+# The mail tests' fixtures (a GeoIP-aware app, a real SMTP server), registered for every test module;
+# imported last because they use this module's create_test_app.
+from tests.mail_fixtures import city_db, geo_app, smtp_server  # noqa: E402, F401

@@ -21,7 +21,7 @@ def test_production_refuses_a_short_secret_key():
 
 
 def test_production_defaults_are_strict():
-    config = load_config({"SECRET_KEY": "k" * 64}, "/srv/instance")
+    config = load_config({"SECRET_KEY": "k" * 64, "PUBLIC_URL": "https://doorman.example"}, "/srv/instance")
     assert config["DOORMAN_ENV"] == "production"
     assert config["COOKIE_SECURE"] is True
     assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/instance/doorman.sqlite3"
@@ -55,7 +55,8 @@ def test_unusable_settings_say_which_one(name, value):
 
 
 def test_trusted_proxy_addresses_default_to_this_host():
-    config = load_config({"DOORMAN_ENV": "production", "SECRET_KEY": "k" * 64}, "/tmp")
+    config = load_config({"DOORMAN_ENV": "production", "SECRET_KEY": "k" * 64,
+                          "PUBLIC_URL": "https://doorman.example"}, "/tmp")
     assert config["TRUSTED_PROXIES"] == 0
     assert [str(network) for network in config["TRUSTED_PROXY_ADDRESSES"]] == ["127.0.0.0/8", "::1/128"]
 
@@ -86,7 +87,7 @@ def test_a_negative_number_of_proxies_is_refused():
         load_config({"DOORMAN_ENV": "test", "TRUSTED_PROXIES": "-1"}, "/tmp")
 
 
-PRODUCTION = {"DOORMAN_ENV": "production", "SECRET_KEY": "k" * 64}
+PRODUCTION = {"DOORMAN_ENV": "production", "SECRET_KEY": "k" * 64, "PUBLIC_URL": "https://doorman.example"}
 
 
 def test_production_refuses_insecure_cookies_and_says_what_is_lost_and_how_to_override():
@@ -136,3 +137,13 @@ def test_secure_cookies_or_a_laptop_start_without_a_warning(env, tmp_path, caplo
         app = create_app(environ={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite3"})
     assert app.config["SESSION_COOKIE_SECURE"] is (env["DOORMAN_ENV"] == "production")
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_production_refuses_to_start_without_public_url():
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL is not set"):
+        load_config({"DOORMAN_ENV": "production", "SECRET_KEY": "k" * 64}, "/tmp")
+
+
+def test_public_url_must_be_a_web_address():
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL must start with https://"):
+        load_config({"DOORMAN_ENV": "test", "PUBLIC_URL": "doorman.example"}, "/tmp")

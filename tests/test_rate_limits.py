@@ -289,7 +289,7 @@ def test_after_an_outage_the_shared_storage_counts_again(caplog):
 def test_defaults_are_generous_for_people_and_small_for_guessers():
     from app.config import load_config
 
-    config = load_config({"SECRET_KEY": "k" * 64}, "/srv/instance")
+    config = load_config({"SECRET_KEY": "k" * 64, "PUBLIC_URL": "https://doorman.example"}, "/srv/instance")
     assert config["PASSWORD_ATTEMPTS_PER_ACCOUNT"] == "10 per 15 minutes"
     assert config["PASSWORD_ATTEMPTS_PER_IP"] == "20 per minute; 200 per hour"
     assert config["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -61,10 +61,11 @@ def test_v3_3_2_v7_3_2_constant_activity_does_not_pass_the_absolute_lifetime(app
 
 
 def test_v7_1_1_defaults_are_settings_with_documented_values():
-    config = load_config({"SECRET_KEY": "k" * 64}, "/srv")
+    config = load_config({"SECRET_KEY": "k" * 64, "PUBLIC_URL": "https://doorman.example"}, "/srv")
     assert config["SESSION_IDLE_TIMEOUT"] == 7 * 24 * 3600
     assert config["SESSION_ABSOLUTE_LIFETIME"] == 30 * 24 * 3600
     assert config["REAUTHENTICATION_WINDOW"] == 10 * 60
-    tightened = load_config({"SECRET_KEY": "k" * 64, "SESSION_IDLE_TIMEOUT": "1800",
+    tightened = load_config({"SECRET_KEY": "k" * 64, "PUBLIC_URL": "https://doorman.example",
+                             "SESSION_IDLE_TIMEOUT": "1800",
                              "SESSION_ABSOLUTE_LIFETIME": "43200"}, "/srv")
     assert (tightened["SESSION_IDLE_TIMEOUT"], tightened["SESSION_ABSOLUTE_LIFETIME"]) == (1800, 43200)

@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, SubmitField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.i18n import LANGUAGES
@@ -65,4 +65,5 @@ class SettingsForm(FlaskForm):
 
     language = SelectField(_l("Language"), choices=_language_choices, validators=[DataRequired()])
     time_zone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    new_device_emails = BooleanField(_l("Email me when my account is signed in to from a new device or country"))
     submit = SubmitField(_l("Save settings"))

@@ -27,10 +27,11 @@ def change_password() -> Response | str:
     form = ChangePasswordForm()
     if not form.validate_on_submit():
         return render_template(TEMPLATE, form=form)
+    where = sign_in_details(request)
     try:
         user = services().users.change_password(
             current_user.id, form.current_password.data, form.new_password.data,
-            context=sign_in_details(request), client_ip=client_ip(request),
+            context=where, client_ip=client_ip(request),
         )
     except IncorrectPassword:
         form.current_password.errors.append(_("That is not your current password."))
@@ -39,6 +40,7 @@ def change_password() -> Response | str:
         current_user.id, keep_session_id=current_user.session_id,
         ending=Ending.by_user(current_user.id, EndReason.PASSWORD_CHANGED),
     )
+    services().password_changed_mails.changed(user, where)  # committed with the change
     # Typing the current password was a re-authentication: new token, fresh
     # window, and bound to the new password, the only session that still is.
     return reauthenticated_response(

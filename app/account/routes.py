@@ -14,7 +14,7 @@ from app.auth.reauth import recent_authentication_required
 from app.auth.responses import end_this_session, reauthenticated_response
 from app.auth.throttle import password_form
 from app.extensions import db, services
-from app.models import EndReason
+from app.models import EndReason, User
 from app.presenters.sessions import signed_out_one, signed_out_others
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import SessionNotFound
@@ -80,9 +80,13 @@ def end_other_sessions() -> Response | str:
     if not services().users.check_password(current_user.id, form.password.data, client_ip=client_ip(request)):
         form.password.errors.append(_("That password is not correct, so no sessions were signed out."))
         return _devices_page(form)
+    where = sign_in_details(request)
     count = services().sessions.end_others(
         current_user.id, keep_session_id=current_user.session_id,
-        ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=sign_in_details(request)),
+        ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=where),
     )
+    owner = db.session.get(User, current_user.id)
+    if count and owner is not None:
+        services().sessions_ended_mails.others_signed_out(owner, count=count, where=where)  # committed with it
     # Entering the password was a re-authentication: a new token and a fresh window.
     return reauthenticated_response(url_for("account.devices"), success_message=signed_out_others(count))

@@ -24,16 +24,19 @@ def time_zone_choices(detected: str) -> list[tuple[str, str]]:
 @bp.route("/account/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> Response | str:
-    """Choose the language and time zone every page uses; they apply from the next page."""
+    """Choose the language and time zone every page uses (they apply from the next page), and the new-device emails."""
     detected = known_time_zone(current_user.session_time_zone) or "UTC"
     form = SettingsForm()
     form.time_zone.choices = time_zone_choices(detected)
     if request.method == "GET":
         form.language.data = select_locale()
         form.time_zone.data = select_timezone()
+        form.new_device_emails.data = current_user.new_device_emails
     if not form.validate_on_submit():
         return render_template(TEMPLATE, form=form, detected_time_zone=detected)
-    services().users.save_preferences(current_user.id, language=form.language.data, time_zone=form.time_zone.data)
+    users = services().users
+    users.save_preferences(current_user.id, language=form.language.data, time_zone=form.time_zone.data)
+    users.save_new_device_emails(current_user.id, bool(form.new_device_emails.data))
     db.session.commit()
     with_language(form.language.data)
     flash(_("Your settings were saved."), "success")

@@ -21,7 +21,7 @@ from app.api.schemas import (
     TokenResponse,
 )
 from app.extensions import csrf, db, services
-from app.models import EndReason
+from app.models import EndReason, UserSession
 from app.presenters.sessions import signed_out_others
 from app.request_details import sign_in_details
 from app.services.errors import CredentialsChanged, InvalidCredentials, SessionNotFound, TooManyAttempts
@@ -97,6 +97,10 @@ def token() -> Response:
         tokens = services().sessions.open_app_session(credentials, client_name=sign_in.client_name, **details)
     except CredentialsChanged:
         raise _wrong_credentials() from None
+    row = db.session.get(UserSession, tokens.session_id)  # still in the Session: no query
+    if row is not None:
+        sighting = services().known_devices.app_signed_in(row, sign_in.device_id)
+        services().new_device_alerts.signed_in(credentials.user, row, sighting)
     db.session.commit()
     return _token_answer(tokens)
 

@@ -53,7 +53,13 @@ class TokenRequest(_Strict):
     client_name: PrintableText | None = Field(
         default=None, min_length=1, max_length=CLIENT_NAME_MAX_LENGTH, examples=["Doorman for iOS"]
     )
-    device_id: PrintableText | None = Field(default=None, min_length=1, max_length=100)
+    device_id: PrintableText | None = Field(
+        default=None, min_length=1, max_length=100,
+        description="A stable, random id the app keeps for this installation. Doorman keeps only its "
+                    "SHA-256, to tell a sign-in from a device this account has not used before, which is "
+                    "emailed to the account.",
+        examples=["3f6c1e0a-9b7d-4c2e-8f51-0d2a6b9e4c77"],
+    )
 
 
 class RefreshRequest(_Strict):

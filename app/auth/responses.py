@@ -41,12 +41,27 @@ def clear_session_cookie(response: Response) -> None:
     )
 
 
-def signed_in_response(destination: str, new_session: NewSession) -> Response:
+def set_device_cookie(response: Response, value: str) -> None:
+    """The browser's device cookie: lets the next sign-in know this browser (only ever set at sign-in)."""
+    response.set_cookie(
+        current_app.config["KNOWN_DEVICE_COOKIE"],
+        value,
+        max_age=current_app.config["KNOWN_DEVICE_LIFETIME"],
+        path="/",
+        secure=current_app.config["COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def signed_in_response(destination: str, new_session: NewSession, *, device_cookie: str | None = None) -> Response:
     """To ``destination`` with the new session's cookie, and a fresh CSRF secret for it."""
     session.clear()
     response = redirect(destination)
     expires = services().sessions.policy.cookie_expiry(new_session.row.created_at)
     set_session_cookie(response, new_session.token, expires=expires)
+    if device_cookie is not None:
+        set_device_cookie(response, device_cookie)
     g.issued_session = True
     return response
 

@@ -1,6 +1,6 @@
 """Sign-in and sign-out views."""
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -27,15 +27,20 @@ def sign_in() -> Response | str | tuple[str, int]:
         return redirect(destination)
     if not form.validate_on_submit():
         return render_template("auth/sign_in.html", form=form)
-    new_session = _open_session(form)
-    if new_session is None:
+    opened = _open_session(form)
+    if opened is None:
         form.password.errors.append(_("The email or password is incorrect."))
         return render_template("auth/sign_in.html", form=form)
-    return signed_in_response(destination, new_session)
+    new_session, device_cookie = opened
+    return signed_in_response(destination, new_session, device_cookie=device_cookie)
 
 
-def _open_session(form: SignInForm) -> NewSession | None:
-    """A new session for the form's email and password, committed; None if they are not right."""
+def _open_session(form: SignInForm) -> tuple[NewSession, str] | None:
+    """A new session for the form's email and password, committed, and the browser's device cookie.
+
+    None if they are not right. A sign-in from a device or country the
+    account has not seen enqueues its alert in the same transaction.
+    """
     details = sign_in_details(request)
     try:
         credentials = services().users.authenticate(
@@ -53,8 +58,13 @@ def _open_session(form: SignInForm) -> NewSession | None:
         # The password was changed while it was being checked: it is simply wrong now.
         db.session.rollback()
         return None
+    sighting = services().known_devices.browser_signed_in(
+        new_session.row, request.cookies.get(current_app.config["KNOWN_DEVICE_COOKIE"])
+    )
+    services().new_device_alerts.signed_in(credentials.user, new_session.row, sighting)
     db.session.commit()
-    return new_session
+    assert sighting.cookie_value is not None  # a browser's sighting always carries its cookie
+    return new_session, sighting.cookie_value
 
 
 @bp.post("/sign-out")

@@ -48,6 +48,8 @@ class User(Base):
     # organisation with accounts cannot be deleted, because its support
     # staff, left with none, would then see every account.
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    # Whether a sign-in from a new device or country is emailed (the settings page's switch).
+    new_device_emails: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def is_staff(self) -> bool:

@@ -112,6 +112,10 @@ class UserSession(Base):
         default=dict,
     )
 
+    # The browser or app it was opened from, when known (app.services.known_devices). No ON DELETE:
+    # SQLite cannot add one to an existing table without rebuilding it; cleanup unlinks first.
+    known_device_id: Mapped[int | None] = mapped_column(ForeignKey("known_devices.id"))
+
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     @property

@@ -31,11 +31,23 @@ def security_events(count: int) -> str:
     return ngettext("%(num)d security event", "%(num)d security events", count)
 
 
+def known_devices(count: int) -> str:
+    """"1 known device", "3 known devices"."""
+    return ngettext("%(num)d known device", "%(num)d known devices", count)
+
+
+def mails(count: int) -> str:
+    """"1 email", "3 emails"."""
+    return ngettext("%(num)d email", "%(num)d emails", count)
+
+
 _COUNTED: dict[str, Callable[[int], str]] = {
     "session": sessions,
     "other session": other_sessions,
     "account": accounts,
     "security event": security_events,
+    "known device": known_devices,
+    "email": mails,
 }
 
 

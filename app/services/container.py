@@ -9,14 +9,21 @@ a database session, the settings, a clock and a logger.
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, scoped_session
 
 from app.clock import Clock
 from app.languages import LANGUAGES
+from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails, SessionsEndedMails
+from app.mail.links import LinkFor, devices_link, settings_link
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
+from app.services.known_devices import KnownDevices
+from app.services.mail_outbox import MailOutbox
 from app.services.organisations import OrganisationService
 from app.services.password_attempts import PasswordAttemptLimits
 from app.services.passwords import Passwords, make_hasher
@@ -36,14 +43,28 @@ class Services:
     geo: GeoLocator
     passwords: Passwords
     password_attempts: PasswordAttemptLimits
+    known_devices: KnownDevices
+    outbox: MailOutbox
+    new_device_alerts: NewDeviceAlerts
+    password_changed_mails: PasswordChangedMails
+    sessions_ended_mails: SessionsEndedMails
+
+
+def message_id_domain(config: Mapping[str, Any]) -> str:
+    """The right side of every Message-ID: MAIL_FROM's domain, else PUBLIC_URL's host."""
+    _name, address = parseaddr(config["MAIL_FROM"])
+    domain = address.rpartition("@")[2]
+    return domain or urlsplit(config["PUBLIC_URL"]).hostname or "localhost"
 
 
 def build_services(db_session: Session | scoped_session[Any], config: Mapping[str, Any], *, clock: Clock,
-                   logger: logging.Logger) -> Services:
+                   logger: logging.Logger, end_session_link: LinkFor | None = None) -> Services:
     """Every service on ``db_session``, reading ``clock``; ``config`` is the app's settings.
 
     ``db_session`` is a Session or, in the app, Flask-SQLAlchemy's scoped
     session, which hands every call to the current request's Session.
+    ``end_session_link`` makes the "Not you? End this session" link of the
+    new-device mail; without one it points at the devices page.
     """
     # The services keep the scoped session itself, never one Session out of
     # it, so that each request gets its own; it answers every Session method.
@@ -60,7 +81,17 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
     # Opened once per Services; a missing or corrupt file only logs a warning.
     geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
+    known_devices = KnownDevices(session, clock=clock, lifetime=timedelta(seconds=config["KNOWN_DEVICE_LIFETIME"]))
+    outbox = MailOutbox(session, clock=clock, message_id_domain=message_id_domain(config))
+    new_device_alerts = NewDeviceAlerts(
+        outbox, link_for=end_session_link or devices_link(config["PUBLIC_URL"]),
+        settings_url=settings_link(config["PUBLIC_URL"]),
+    )
+    devices_url = config["PUBLIC_URL"].rstrip("/") + "/devices"
     return Services(
+        known_devices=known_devices, outbox=outbox, new_device_alerts=new_device_alerts,
+        password_changed_mails=PasswordChangedMails(outbox, clock=clock, devices_url=devices_url),
+        sessions_ended_mails=SessionsEndedMails(outbox, clock=clock, devices_url=devices_url),
         clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,

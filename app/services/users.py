@@ -91,6 +91,13 @@ class UserService:
         """Keep the person's language and time zone; None leaves the choice to app.i18n again."""
         self._db.execute(update(User).where(User.id == user_id).values(language=language, time_zone=time_zone))
 
+    def wants_new_device_emails(self, user_id: int) -> bool:
+        return bool(self._db.scalar(select(User.new_device_emails).where(User.id == user_id)))
+
+    def save_new_device_emails(self, user_id: int, wanted: bool) -> None:
+        """Whether a sign-in from a new device or country is emailed (the password-changed mail always is)."""
+        self._db.execute(update(User).where(User.id == user_id).values(new_device_emails=wanted))
+
     def save_language(self, user_id: int, language: str) -> None:
         self._db.execute(update(User).where(User.id == user_id).values(language=language))
 

@@ -150,6 +150,7 @@ def end_session(user_id: int, session_id: uuid.UUID) -> Response:
     except SessionNotFound:
         flash(_("That session had already ended, so nothing was changed."), "info")
     else:
+        services().sessions_ended_mails.by_support(ended.user, count=1, reason=form.reason.data, session=ended)
         db.session.commit()
         flash(staff_signed_out_one(ended), "success")
     return redirect(url_for("support.user", user_id=user_id))
@@ -168,6 +169,8 @@ def end_all_sessions(user_id: int) -> Response:
     subject, count = service.end_all_sessions(
         current_user, user_id, reason=form.reason.data, context=sign_in_details(request)
     )
+    if count:
+        services().sessions_ended_mails.by_support(subject, count=count, reason=form.reason.data)
     db.session.commit()
     if count:
         flash(staff_signed_out_all(count, subject.email), "success")

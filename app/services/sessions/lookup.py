@@ -40,6 +40,7 @@ def signed_in_lookup(token_hash_column: Any, *conditions: ColumnElement[bool]) -
             User.time_zone,
             UserSession.time_zone,
             User.organisation_id,
+            User.new_device_emails,
         )
         .join(User, User.id == UserSession.user_id)
         .where(

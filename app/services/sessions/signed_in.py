@@ -26,6 +26,8 @@ class SignedInUser(NamedTuple):
     session_time_zone: str | None = None
     # The account's organisation now: which accounts a staff member may handle (app.services.permissions).
     organisation_id: uuid.UUID | None = None
+    # Whether new-device sign-ins are emailed (the settings page shows it without another query).
+    new_device_emails: bool = True
 
     is_authenticated = True
     is_active = True

@@ -1,0 +1,171 @@
+"""The new-device alert: rendered at enqueue, in the person's language and time zone.
+
+Rendering needs an application context (templates, translations); it runs
+inside the sign-in's request, and writes the outbox row in its transaction.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import render_template
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
+from app.clock import Clock
+from app.i18n import DEFAULT_TIME_ZONE, known_time_zone, supported_language
+from app.languages import DEFAULT_LANGUAGE
+from app.mail.links import LinkFor
+from app.models import MailKind, OutboxMail, User, UserSession
+from app.presenters.devices import device_summary, place_label
+from app.services.known_devices import Sighting
+from app.services.mail_outbox import MailOutbox
+
+# "3 Nov 2026, 10:00 CET": every time in a mail names its zone.
+MAIL_TIME_FORMAT = "d MMM y, HH:mm zzzz"
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    """What signed in, in the reader's words."""
+
+    device: str
+    place: str
+    ip_address: str
+    at: str
+    new_country: bool
+
+
+def reader_language(user: User) -> str:
+    return supported_language(user.language) or DEFAULT_LANGUAGE
+
+
+def reader_zone(user: User, row: UserSession) -> str:
+    return known_time_zone(user.time_zone) or known_time_zone(row.time_zone) or DEFAULT_TIME_ZONE
+
+
+def _when(user: User, zone_hint: str | None, at: datetime, language: str) -> str:
+    zone = known_time_zone(user.time_zone) or known_time_zone(zone_hint) or DEFAULT_TIME_ZONE
+    return format_datetime(at, MAIL_TIME_FORMAT, tzinfo=ZoneInfo(zone), locale=language)
+
+
+class PasswordChangedMails:
+    """The mail that says the password was changed, when and from where; it cannot be turned off."""
+
+    def __init__(self, outbox: MailOutbox, *, clock: Clock, devices_url: str) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._devices_url = devices_url
+
+    def changed(self, user: User, where: Mapping[str, Any]) -> OutboxMail:
+        """``where`` is the request's sign-in details (device and place columns)."""
+        language = reader_language(user)
+        with force_locale(language):
+            facts = SignInFacts(
+                device=device_summary(where.get("browser"), where.get("os"), where.get("device")),
+                place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
+                                  (where.get("extra") or {}).get("places")),
+                ip_address=where.get("ip_address") or _("unknown"),
+                at=_when(user, where.get("time_zone"), self._clock.now(), language),
+                new_country=False,
+            )
+            subject = _("Your Doorman password was changed")
+            context = {"facts": facts, "devices_url": self._devices_url, "language": language, "subject": subject}
+            text_body = render_template("mail/password_changed.txt", **context)
+            html_body = render_template("mail/password_changed.html", **context)
+        return self._outbox.enqueue(user_id=user.id, kind=MailKind.PASSWORD_CHANGED.value, recipient=user.email,
+                                    subject=subject, text_body=text_body, html_body=html_body)
+
+
+class SessionsEndedMails:
+    """The mails that say sessions were ended: by support (with their reason), or from one of the person's devices.
+
+    They cannot be turned off: each tells of a change the person did not necessarily make.
+    """
+
+    def __init__(self, outbox: MailOutbox, *, clock: Clock, devices_url: str) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._devices_url = devices_url
+
+    def by_support(self, user: User, *, count: int, reason: str, session: UserSession | None = None) -> OutboxMail:
+        """Support ended ``count`` sessions; ``session`` is the one, when only one was."""
+        language = reader_language(user)
+        with force_locale(language):
+            headline = ngettext(
+                "Doorman support signed out %(num)d session of your account.",
+                "Doorman support signed out %(num)d sessions of your account.", count,
+            )
+            facts = None
+            if session is not None:
+                facts = SignInFacts(
+                    device=device_summary(session.browser, session.os, session.device),
+                    place=place_label(session.country, session.city, session.ip_address, session.places),
+                    ip_address=session.ip_address or _("unknown"),
+                    at=_when(user, session.time_zone, self._clock.now(), language), new_country=False,
+                )
+            when = _when(user, session.time_zone if session else None, self._clock.now(), language)
+            lines = [headline, _("When: %(time)s.", time=when), _("The reason they gave: %(reason)s", reason=reason)]
+            return self._enqueue(user, MailKind.SESSIONS_ENDED_BY_SUPPORT, language,
+                                 _("Doorman support signed you out"), lines, facts)
+
+    def others_signed_out(self, user: User, *, count: int, where: Mapping[str, Any]) -> OutboxMail:
+        """Every other session was signed out from one device, described by ``where`` (sign-in details)."""
+        language = reader_language(user)
+        with force_locale(language):
+            facts = SignInFacts(
+                device=device_summary(where.get("browser"), where.get("os"), where.get("device")),
+                place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
+                                  (where.get("extra") or {}).get("places")),
+                ip_address=where.get("ip_address") or _("unknown"),
+                at=_when(user, where.get("time_zone"), self._clock.now(), language), new_country=False,
+            )
+            lines = [ngettext(
+                "%(num)d other session of your Doorman account was signed out, from this device:",
+                "Every other session of your Doorman account (%(num)d) was signed out, from this device:", count,
+            )]
+            return self._enqueue(user, MailKind.OTHER_SESSIONS_SIGNED_OUT, language,
+                                 _("Your other Doorman sessions were signed out"), lines, facts)
+
+    def _enqueue(self, user: User, kind: MailKind, language: str, subject: str, lines: list[str],
+                 facts: SignInFacts | None) -> OutboxMail:
+        context = {"lines": lines, "facts": facts, "devices_url": self._devices_url, "language": language,
+                   "subject": subject}
+        return self._outbox.enqueue(
+            user_id=user.id, kind=kind.value, recipient=user.email, subject=subject,
+            text_body=render_template("mail/sessions_ended.txt", **context),
+            html_body=render_template("mail/sessions_ended.html", **context),
+        )
+
+
+class NewDeviceAlerts:
+    """Enqueues the alert for a new sign-in, unless the person has turned these emails off."""
+
+    def __init__(self, outbox: MailOutbox, *, link_for: LinkFor, settings_url: str) -> None:
+        self._outbox = outbox
+        self.link_for = link_for
+        self._settings_url = settings_url
+
+    def signed_in(self, user: User, row: UserSession, sighting: Sighting | None) -> OutboxMail | None:
+        if sighting is None or not sighting.is_new or not user.new_device_emails:
+            return None
+        language = reader_language(user)
+        with force_locale(language):
+            facts = SignInFacts(
+                device=device_summary(row.browser, row.os, row.device),
+                place=place_label(row.country, row.city, row.ip_address, row.places),
+                ip_address=row.ip_address or _("unknown"),
+                at=format_datetime(row.created_at, MAIL_TIME_FORMAT, tzinfo=ZoneInfo(reader_zone(user, row)),
+                                   locale=language),
+                new_country=sighting.new_country and not sighting.new_device,
+            )
+            subject = _("New sign-in to your Doorman account")
+            context = {"facts": facts, "end_link": self.link_for(row), "settings_url": self._settings_url,
+                       "language": language, "subject": subject}
+            text_body = render_template("mail/new_device.txt", **context)
+            html_body = render_template("mail/new_device.html", **context)
+        return self._outbox.enqueue(user_id=user.id, kind=MailKind.NEW_DEVICE.value, recipient=user.email,
+                                    subject=subject, text_body=text_body, html_body=html_body)
