@@ -154,6 +154,10 @@ def cleanup(batch_size: int) -> None:
     )
     click.echo(f"Kept only the networks of the IP addresses of {plural(masked, 'security event')} "
                f"older than {days} days.")
+    made = services().event_partitions.ensure_upcoming()
+    db.session.commit()
+    if made:
+        click.echo(f"Made the security events partitions {', '.join(made)}.")
 
 
 @events_cli.command("purge")

@@ -15,8 +15,14 @@ from app.config import database_uri
 from app.extensions import db, services
 from app.models import UserSession
 from app.models.base import UTCDateTime
+from app.services.event_partitions import is_partition_name
 from app.services.sessions import hash_token
 from tests.conftest import create_test_app
+
+
+def skip_event_partitions(object, name, type_, reflected, compare_to):
+    """What migrations/env.py tells autogenerate: security_events's monthly partitions are not the models'."""
+    return not (type_ == "table" and reflected and compare_to is None and is_partition_name(name))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,7 +50,8 @@ def test_upgrade_to_head_matches_the_models_and_downgrade_to_base_empties(scratc
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": skip_event_partitions}), db.metadata)
             tables = set(inspect(conn).get_table_names())
         assert diff == []
         assert {"users", "user_sessions", "security_events", "alembic_version"} <= tables

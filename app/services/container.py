@@ -17,6 +17,7 @@ from app.clock import Clock
 from app.languages import LANGUAGES
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
+from app.services.event_partitions import EventPartitions
 from app.services.organisations import OrganisationService
 from app.services.password_attempts import PasswordAttemptLimits
 from app.services.passwords import Passwords, make_hasher
@@ -29,6 +30,7 @@ from app.services.users import UserService
 class Services:
     clock: Clock
     audit: AuditService
+    event_partitions: EventPartitions
     sessions: SessionService
     users: UserService
     organisations: OrganisationService
@@ -52,7 +54,8 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     # Password attempts, counted in RATELIMIT_STORAGE_URI's storage before each password is verified.
     password_attempts = PasswordAttemptLimits.from_config(config, logger=logger)
     # One audit service shared by the others, so their events join their transaction.
-    audit = AuditService(session, clock=clock)
+    event_partitions = EventPartitions(session, clock=clock)
+    audit = AuditService(session, clock=clock, partitions=event_partitions)
     sessions = SessionService(session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit)
     users = UserService(
         session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
@@ -61,7 +64,8 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     # Opened once per Services; a missing or corrupt file only logs a warning.
     geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
     return Services(
-        clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
+        clock=clock, audit=audit, event_partitions=event_partitions, sessions=sessions, users=users,
+        organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
     )
