@@ -115,6 +115,7 @@ def _measure(database: Database, layout: str, *, now: datetime, events: int, acc
         purged = services(app).audit.purge(older_than=PURGE_AFTER, commit=db.session.commit)
         purge_seconds = time.perf_counter() - started
         db.session.remove()
+        db.engine.dispose()
     return {
         "load_seconds": load_seconds,
         "query_p50": statistics.median(query_times), "query_p99": percentile(query_times, 99),
