@@ -247,6 +247,10 @@ def cleanup(batch_size: int) -> None:
         "Forgot %(devices)s not seen for %(num)d days.",
         lifetime_days, devices=plural(forgotten, "known device"),
     ))
+    made = services().event_partitions.ensure_upcoming()
+    db.session.commit()
+    if made:
+        click.echo(_("Made the security events partitions %(partitions)s.", partitions=", ".join(made)))
 
 
 @events_cli.command("purge", help=_l(

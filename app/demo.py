@@ -148,12 +148,10 @@ def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: dateti
     row = opening.create(credentials, **client).row
     # Touched as a request would touch it, but from the row: the cookie lookup reads on a
     # connection of its own, which cannot see this row before the loader commits.
-    signed_in = SignedInUser(
-        session_id=row.id, id=user.id, email=user.email, role=user.role, created_at=row.created_at,
-        last_activity_at=row.last_activity_at, authenticated_at=row.authenticated_at,
-        language=user.language, time_zone=user.time_zone, session_time_zone=row.time_zone,
-        organisation_id=user.organisation_id, new_device_emails=user.new_device_emails,
-    )
+    signed_in = SignedInUser._make((
+        row.id, user.id, user.email, user.role, row.created_at, row.last_activity_at, row.authenticated_at,
+        user.language, user.time_zone, row.time_zone, user.organisation_id, user.new_device_emails,
+    ))
     past.at(now - device.active_ago).sessions.touch_if_due(signed_in)
 
 

@@ -17,7 +17,7 @@ from importlib.metadata import version
 from sqlalchemy import create_engine, text
 
 from app.config import database_uri
-from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
+from bench import cleanup, devices, enrichment, history, request_cost, request_path, sign_in_cost, table_size
 from bench.databases import backends, postgresql_url
 from bench.report import Row, progress, render
 
@@ -31,16 +31,19 @@ def benchmarks(quick: bool) -> dict[str, Callable[[str], list[Row]]]:
         "4": (lambda b: table_size.run(b, sizes=(10_000, 100_000), lookups=500)) if quick
         else table_size.run,
         "5": (lambda b: cleanup.run(b, sizes=(50_000, 100_000))) if quick else cleanup.run,
+        "7": (lambda b: history.run(b, events=200_000, accounts=5_000, queries=50, inserts=100)) if quick
+        else history.run,
+        "8": (lambda b: sign_in_cost.run(b, calls=40)) if quick else sign_in_cost.run,
     }
 
 
-POSTGRESQL_ONLY = {"4", "5"}
+POSTGRESQL_ONLY = {"4", "5", "7"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs, to try it out")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated benchmark numbers (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="comma-separated benchmark numbers (default: all)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor is missed")
     args = parser.parse_args(argv)
     chosen = [n.strip() for n in args.only.split(",") if n.strip()]

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from app.extensions import db
-from bench import cleanup, devices, enrichment, request_cost, request_path, table_size
+from bench import cleanup, devices, enrichment, history, request_cost, request_path, sign_in_cost, table_size
 from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_reference_app
 from bench.report import Row
@@ -119,3 +119,25 @@ def test_reference_apps_send_only_what_they_say_and_never_write(backend, monkeyp
         assert [statement.strip() for statement in statements] == sent * 3
         with app.app_context():
             db.engine.dispose()
+
+
+def test_history(backend):
+    rows = history.run(backend, events=4000, accounts=50, queries=5, inserts=5)
+
+    if backend != "postgresql":
+        assert rows == []  # partitions are PostgreSQL's
+        return
+    partitioned, plain = values(rows, "partitioned: 4,000 events"), values(rows, "plain: 4,000 events")
+    # The same rows, so the same ones purged: about a quarter of a year.
+    assert partitioned["purged"] == plain["purged"] and 800 < plain["purged"] < 1200
+    for measured in (partitioned, plain):
+        assert 0 < measured["query_p50"] <= measured["query_p99"] < 5
+        assert 0 < measured["insert_small_p50"] < 5 and 0 < measured["insert_large_p50"] < 5
+
+
+def test_sign_in_cost(backend):
+    rows = sign_in_cost.run(backend, calls=8, profile="CHEAPEST")
+
+    parts = [row.values["p50"] for row in rows[:-1]]
+    assert len(parts) == 4 and all(0 < p < 5 for p in parts)
+    assert values(rows, "one sign-in")["p50"] == pytest.approx(sum(parts))

@@ -8,6 +8,12 @@ the event happens, because the session they describe may be deleted by
 cleanup, and a later change must never rewrite history. Presenters word
 them when shown; ``device_summary`` and ``place`` hold the words events
 recorded before facts were kept, and are no longer written.
+
+On PostgreSQL the table is partitioned by month of ``created_at`` (migration
+0011, app/services/event_partitions.py) and its primary key there is
+``(id, created_at)``, as partitioning requires; ``id`` alone is unique all
+the same (one sequence), and is what the ORM knows rows by. SQLite keeps one
+table keyed by ``id``.
 """
 
 import uuid

@@ -21,6 +21,7 @@ from app.models.security_event import STAFF_REASON_MAX_LENGTH
 from app.services.addresses import masked_address
 from app.services.enrichment import PLACES_KEY, PlaceNames, recognised_device
 from app.services.errors import ReasonRequired
+from app.services.event_partitions import EventPartitions
 from app.services.paging import Page, paginate
 
 STAFF_REASON_MIN_LENGTH = 3
@@ -148,9 +149,10 @@ def _with_where(details: Mapping[str, Any] | None, where: Snapshot) -> dict[str,
 
 
 class AuditService:
-    def __init__(self, db: Session, *, clock: Clock) -> None:
+    def __init__(self, db: Session, *, clock: Clock, partitions: EventPartitions | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._partitions = partitions or EventPartitions(db, clock=clock)
 
     # -- writing --------------------------------------------------------------
 
@@ -355,14 +357,26 @@ class AuditService:
                 return masked
 
     def purge(self, *, older_than: timedelta, commit: Callable[[], None], batch_size: int = 1000) -> int:
-        """Delete events older than ``older_than``, a batch per transaction."""
+        """Delete events older than ``older_than``; returns how many.
+
+        On PostgreSQL every month partition older than the cutoff is dropped
+        whole first, and the months ahead are made; then (on SQLite, all of
+        them) the rows still older than the cutoff, only in the month it
+        falls in and the default partition there, are deleted a batch per
+        transaction.
+        """
         cutoff = self._clock.now() - older_than
-        deleted = 0
+        made = self._partitions.ensure_upcoming()
+        dropped = self._partitions.drop_before(cutoff)
+        if made or dropped.dropped:
+            commit()
+        deleted = dropped.rows_in_dropped
         while True:
             batch = select(SecurityEvent.id).where(SecurityEvent.created_at < cutoff).limit(batch_size)
             count = self._db.execute(
                 delete(SecurityEvent)
-                .where(SecurityEvent.id.in_(batch.scalar_subquery()))
+                # created_at again so that PostgreSQL looks in the old partitions only.
+                .where(SecurityEvent.id.in_(batch.scalar_subquery()), SecurityEvent.created_at < cutoff)
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]  # typed Result; a DELETE returns a CursorResult
             commit()

@@ -22,6 +22,7 @@ from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails, SessionsEnded
 from app.mail.links import LinkFor, devices_link, settings_link
 from app.services.audit import AuditService
 from app.services.enrichment import GeoLocator
+from app.services.event_partitions import EventPartitions
 from app.services.known_devices import KnownDevices
 from app.services.mail_outbox import MailOutbox
 from app.services.organisations import OrganisationService
@@ -36,6 +37,7 @@ from app.services.users import UserService
 class Services:
     clock: Clock
     audit: AuditService
+    event_partitions: EventPartitions
     sessions: SessionService
     users: UserService
     organisations: OrganisationService
@@ -73,7 +75,8 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     # Password attempts, counted in RATELIMIT_STORAGE_URI's storage before each password is verified.
     password_attempts = PasswordAttemptLimits.from_config(config, logger=logger)
     # One audit service shared by the others, so their events join their transaction.
-    audit = AuditService(session, clock=clock)
+    event_partitions = EventPartitions(session, clock=clock)
+    audit = AuditService(session, clock=clock, partitions=event_partitions)
     sessions = SessionService(session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit)
     users = UserService(
         session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
@@ -92,7 +95,8 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
         known_devices=known_devices, outbox=outbox, new_device_alerts=new_device_alerts,
         password_changed_mails=PasswordChangedMails(outbox, clock=clock, devices_url=devices_url),
         sessions_ended_mails=SessionsEndedMails(outbox, clock=clock, devices_url=devices_url),
-        clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
+        clock=clock, audit=audit, event_partitions=event_partitions, sessions=sessions, users=users,
+        organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
     )

@@ -173,7 +173,9 @@ class UserService:
         """
         # The row lock makes two concurrent changes take turns: the second one
         # then checks its "current" password against the first one's result.
-        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
+        # It is the account lock every path changing sessions takes first
+        # (SessionLifecycle._lock_user): FOR NO KEY UPDATE, in the same order.
+        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update(key_share=True))
         if (
             user is None
             or not user.is_active
@@ -214,7 +216,7 @@ class UserService:
         account is disabled but a session of it still works. Returns how many
         sessions were ended.
         """
-        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update())
+        user = self._db.scalar(select(User).where(User.id == user_id).with_for_update(key_share=True))
         if user is None:
             raise UserNotFound(str(user_id))
         user.is_active = False

@@ -135,6 +135,12 @@ class SessionAppTokens(SessionLifecycle):
         )
         if session_id is None:
             return
+        # The session row only, not the account first (_lock_user): this path
+        # holds no other row, and the event's foreign key takes FOR KEY SHARE on
+        # the account, which the account lock (FOR NO KEY UPDATE) never blocks,
+        # so it cannot close a cycle. Taking the account lock here did
+        # deadlock with concurrent exchanges of the same token, whose UPDATE
+        # locks the row without the account (tests/test_concurrency.py).
         row = self._db.scalar(
             select(UserSession)
             .where(UserSession.id == session_id, active_at(self._clock.now()))

@@ -147,10 +147,20 @@ class SessionLifecycle:
         return row
 
     def _lock_user(self, user_id: int) -> None:
-        # Serialises concurrent sign-ins of one user on PostgreSQL, so two of
-        # them cannot both see room under the session limit. SQLite locks the
-        # whole database on write and ignores FOR UPDATE.
-        self._db.execute(select(User.id).where(User.id == user_id).with_for_update())
+        """Take the account's row lock: the first lock of every path that changes the account's sessions.
+
+        Sign-ins (the session limit), ending one, some or all sessions, a
+        password change and disabling all take it before any session row, so
+        on PostgreSQL they queue on one lock in one order and cannot deadlock
+        (two paths locking a session row and the user row in opposite orders
+        could). It also serialises concurrent sign-ins of one user, so two of
+        them cannot both see room under the session limit. FOR NO KEY UPDATE,
+        not FOR UPDATE: the foreign keys of the rows those paths insert
+        (sessions, events) take FOR KEY SHARE on the user row, which FOR
+        UPDATE would block. SQLite locks the whole database on write and
+        ignores it.
+        """
+        self._db.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
     # -- ending sessions ----------------------------------------------------
 
@@ -163,6 +173,7 @@ class SessionLifecycle:
             session_uuid = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(session_id)
         except ValueError:
             raise SessionNotFound(str(session_id)) from None
+        self._lock_user(owner_id)
         row = self._db.scalar(
             select(UserSession)
             .where(
@@ -208,6 +219,7 @@ class SessionLifecycle:
 
     def end_all(self, user_id: int, ending: Ending) -> int:
         """End every active session of the user ("sign out everywhere"); one event for the batch."""
+        self._lock_user(user_id)
         return self._end_batch(
             EventType.ALL_SESSIONS_REVOKED,
             and_(UserSession.user_id == user_id, active_at(self._clock.now())),
