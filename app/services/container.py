@@ -53,13 +53,15 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     password_attempts = PasswordAttemptLimits.from_config(config, logger=logger)
     # One audit service shared by the others, so their events join their transaction.
     audit = AuditService(session, clock=clock)
-    sessions = SessionService(session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit)
+    # Opened once per Services; a missing or corrupt file only logs a warning.
+    geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
+    sessions = SessionService(
+        session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit, geo=geo
+    )
     users = UserService(
         session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
     )
     support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
-    # Opened once per Services; a missing or corrupt file only logs a warning.
-    geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
     return Services(
         clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
         support=support, geo=geo,

@@ -26,6 +26,8 @@ class SignedInUser(NamedTuple):
     session_time_zone: str | None = None
     # The account's organisation now: which accounts a staff member may handle (app.services.permissions).
     organisation_id: uuid.UUID | None = None
+    # The address its requests came from last (its sign-in's until one came from elsewhere).
+    last_ip_address: str | None = None
 
     is_authenticated = True
     is_active = True
