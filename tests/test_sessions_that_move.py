@@ -132,3 +132,39 @@ def test_an_unknown_place_is_never_a_move(geo_app, berliner, clock):
     row = the_session(geo_app, user.id)
     assert (row.last_ip_address, row.last_country_code, row.moved_at) == ("10.1.2.3", None, None)
     assert moves(geo_app, user.id) == []
+
+
+@pytest.fixture
+def moved(geo_app, berliner, clock):
+    """The Berliner's session, now used from Lagos."""
+    user, browser = berliner
+    clock.advance(seconds=TOUCH + 1)
+    browser.get("/devices", environ_base={"REMOTE_ADDR": IN_LAGOS})
+    return user, browser, the_session(geo_app, user.id)
+
+
+def test_the_devices_page_flags_a_moved_session_until_its_owner_dismisses_it(geo_app, moved):
+    user, browser, row = moved
+    assert "Signed in from a new place: Lagos, Nigeria" in browser.get("/devices").get_data(as_text=True)
+
+    response = browser.post(f"/devices/{row.id}/dismiss-move")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/devices"
+    assert the_session(geo_app, user.id).moved_at is None
+    assert "Signed in from a new place" not in browser.get("/devices").get_data(as_text=True)
+    assert len(moves(geo_app, user.id)) == 1  # the event stays on the record
+
+
+def test_the_flag_reads_in_spanish(geo_app, moved):
+    _, browser, _ = moved
+    page = browser.get("/devices", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Conectada desde un lugar nuevo: Lagos, Nigeria" in page
+
+
+def test_nobody_dismisses_another_accounts_move(geo_app, moved, make_user):
+    owner, _, row = moved
+    stranger = make_user("stranger@example.com")
+    other_browser = signed_in_client(geo_app, stranger.email)
+
+    assert other_browser.post(f"/devices/{row.id}/dismiss-move").status_code == 404
+    assert the_session(geo_app, owner.id).moved_at is not None

@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from app.account import bp
-from app.account.forms import SignOutOthersForm
+from app.account.forms import DismissMoveForm, SignOutOthersForm
 from app.auth.reauth import recent_authentication_required
 from app.auth.responses import end_this_session, reauthenticated_response
 from app.auth.throttle import password_form
@@ -38,7 +38,8 @@ def _devices_page(others_form: SignOutOthersForm) -> str:
     sessions = services().sessions.list_active(current_user.id)
     sessions.sort(key=lambda row: row.id != current_user.session_id)  # stable: keeps recency order
     return render_template(
-        "account/devices.html", sessions=sessions, now=services().clock.now(), others_form=others_form
+        "account/devices.html", sessions=sessions, now=services().clock.now(), others_form=others_form,
+        dismiss_form=DismissMoveForm(),
     )
 
 
@@ -66,6 +67,18 @@ def end_session(session_id: uuid.UUID) -> Response:
         raise NotFound(_("That session does not exist or is already signed out.")) from None
     db.session.commit()
     flash(signed_out_one(ended), "success")
+    return redirect(url_for("account.devices"))
+
+
+@bp.post("/devices/<uuid:session_id>/dismiss-move")
+@login_required
+def dismiss_move(session_id: uuid.UUID) -> Response:
+    """Stop flagging one of this account's sessions as signed in from a new place (CSRFProtect checked the form)."""
+    try:
+        services().sessions.dismiss_move(session_id, owner_id=current_user.id)
+    except SessionNotFound:
+        raise NotFound(_("That session does not exist or is already signed out.")) from None
+    db.session.commit()
     return redirect(url_for("account.devices"))
 
 

@@ -182,6 +182,17 @@ class SessionLifecycle:
         self._events.ended_one(ending, row)
         return row
 
+    def dismiss_move(self, session_id: uuid.UUID, *, owner_id: int) -> None:
+        """Its owner has seen that this session moved: it is no longer flagged. Others' are unknown."""
+        dismissed = self._db.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id, UserSession.user_id == owner_id,
+                   active_at(self._clock.now()), UserSession.moved_at.is_not(None))
+            .values(moved_at=None)
+        )
+        if not getattr(dismissed, "rowcount", 0):
+            raise SessionNotFound(str(session_id))
+
     def end_others(self, user_id: int, *, keep_session_id: uuid.UUID, ending: Ending) -> int:
         """End every active session of the user except ``keep_session_id``; one event for the batch.
 
