@@ -1,0 +1,48 @@
+"""Grouping sessions into devices: the same browser, system and place is one device; this device first."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from app.services.sessions.grouping import device_key, group_by_device
+from app.services.sessions.reads import ActiveSession
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def session(browser="Chrome 131", os="macOS 10.15", city="Madrid", country="Spain", *, device_type="desktop",
+            minutes_ago=0, kind="browser") -> ActiveSession:
+    return ActiveSession(
+        id=uuid.uuid4(), device_type=device_type, browser=browser, os=os, device=None, country=country, city=city,
+        ip_address="81.0.0.1", user_agent=None, created_at=NOW, last_activity_at=NOW - timedelta(minutes=minutes_ago),
+        kind=kind, client_name=None, places=None,
+    )
+
+
+def test_two_versions_of_one_browser_on_one_system_in_one_place_are_one_device():
+    assert device_key(session("Chrome 131", "macOS 10.15")) == device_key(session("Chrome 132", "macOS 14"))
+
+
+def test_another_browser_system_place_or_kind_of_device_is_another_device():
+    base = device_key(session())
+    assert base != device_key(session(browser="Firefox 121"))
+    assert base != device_key(session(os="Windows 10"))
+    assert base != device_key(session(city="Valencia"))
+    assert base != device_key(session(device_type="tablet"))
+    assert base != device_key(session(kind="app"))
+
+
+def test_a_known_device_id_decides_whatever_the_session_says():
+    device = uuid.uuid4()
+    assert device_key(session("Chrome 131"), device) == device_key(session("Firefox 121", city="Lagos"), device)
+    assert device_key(session(), device) != device_key(session())
+
+
+def test_this_device_comes_first_and_the_others_keep_their_order():
+    phone = session("Safari 17", "iOS 17.1", device_type="mobile", minutes_ago=1)
+    laptop_a, laptop_b = session(minutes_ago=2), session(minutes_ago=3)
+    firefox = session("Firefox 121", "Linux", minutes_ago=4)
+
+    groups = group_by_device([phone, laptop_a, laptop_b, firefox], this_session_id=laptop_b.id)
+
+    assert [[s.id for s in g.sessions] for g in groups] == [[laptop_a.id, laptop_b.id], [phone.id], [firefox.id]]
+    assert [g.is_this_device for g in groups] == [True, False, False]
