@@ -46,3 +46,30 @@ def test_this_device_comes_first_and_the_others_keep_their_order():
 
     assert [[s.id for s in g.sessions] for g in groups] == [[laptop_a.id, laptop_b.id], [phone.id], [firefox.id]]
     assert [g.is_this_device for g in groups] == [True, False, False]
+
+
+def test_ending_a_devices_sessions_ends_only_the_owners_active_ones_with_an_event_each(
+        app, make_user, make_session, services):
+    from app.extensions import db
+    from app.models import EndReason, EventType
+    from app.services.sessions import Ending
+    from tests.helpers import active_sessions, event_types
+
+    owner, stranger = make_user("owner@example.com"), make_user("stranger@example.com")
+    first, _ = make_session(owner)
+    second, _ = make_session(owner)
+    kept, _ = make_session(owner)
+    theirs, _ = make_session(stranger)
+
+    with app.app_context():
+        ended = services.sessions.end_several(
+            [first.id, second.id, theirs.id, uuid.uuid4()], owner_id=owner.id,
+            ending=Ending.by_user(owner.id, EndReason.REVOKED_BY_USER),
+        )
+        db.session.commit()
+        assert {row.id for row in ended} == {first.id, second.id}
+
+    assert [s.id for s in active_sessions(app, owner.id)] == [kept.id]
+    assert [s.id for s in active_sessions(app, stranger.id)] == [theirs.id]
+    assert event_types(app, owner.id).count(EventType.SESSION_REVOKED) == 2
+    assert EventType.SESSION_REVOKED not in event_types(app, stranger.id)
