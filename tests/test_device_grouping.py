@@ -73,3 +73,56 @@ def test_ending_a_devices_sessions_ends_only_the_owners_active_ones_with_an_even
     assert [s.id for s in active_sessions(app, stranger.id)] == [theirs.id]
     assert event_types(app, owner.id).count(EventType.SESSION_REVOKED) == 2
     assert EventType.SESSION_REVOKED not in event_types(app, stranger.id)
+
+
+CHROME_MAC = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/131.0.0.0 Safari/537.36")
+
+
+def test_the_devices_page_shows_one_entry_per_device_and_signs_a_device_out(app, make_user, make_session):
+    from tests.helpers import active_sessions, client_details, signed_in_client
+
+    owner = make_user("grouped@example.com")
+    stranger = make_user("other@example.com")
+    laptop = [make_session(owner, **client_details(app, CHROME_MAC, "10.0.0.2"))[0] for _ in range(3)]
+    theirs, _ = make_session(stranger, **client_details(app, CHROME_MAC, "10.0.0.2"))
+    browser = signed_in_client(app, owner.email, user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:121.0) "
+                               "Gecko/20100101 Firefox/121.0", ip_address="10.0.0.3")
+
+    page = browser.get("/devices").get_data(as_text=True)
+    assert "Chrome on macOS · Local network · 3 sessions" in page
+    assert page.index("This device") < page.index("Chrome on macOS · Local network")  # this device first
+    assert page.count("Sign out this device") >= 2  # the group's button, and this session's own
+
+    response = browser.post(f"/devices/{laptop[1].id}/sign-out-device")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/devices"
+    assert len(active_sessions(app, owner.id)) == 1  # this browser's only
+    assert [s.id for s in active_sessions(app, stranger.id)] == [theirs.id]
+    spanish = browser.get("/devices", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Chrome en macOS" not in spanish
+
+
+def test_another_accounts_session_is_no_device_of_mine(app, make_user, make_session):
+    from tests.helpers import active_sessions, signed_in_client
+
+    owner, stranger = make_user("mine@example.com"), make_user("theirs@example.com")
+    theirs, _ = make_session(stranger)
+    browser = signed_in_client(app, owner.email)
+
+    assert browser.post(f"/devices/{theirs.id}/sign-out-device").status_code == 404
+    assert [s.id for s in active_sessions(app, stranger.id)] == [theirs.id]
+
+
+def test_signing_out_this_device_signs_this_browser_out_and_its_other_sessions(app, make_user, make_session):
+    from tests.helpers import active_sessions, client_details, signed_in_client
+
+    owner = make_user("here@example.com")
+    make_session(owner, **client_details(app, CHROME_MAC, "10.0.0.2"))
+    browser = signed_in_client(app, owner.email, user_agent=CHROME_MAC, ip_address="10.0.0.2")
+    [first, *_] = active_sessions(app, owner.id)
+
+    response = browser.post(f"/devices/{first.id}/sign-out-device")
+
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert active_sessions(app, owner.id) == []

@@ -25,6 +25,7 @@ from app.presenters.devices import (
 from app.presenters.end_reasons import end_reason_label
 from app.services.addresses import masked_network
 from app.services.sessions import ActiveSession, EndedSession
+from app.services.sessions.grouping import DeviceGroup
 
 SessionRow = ActiveSession | UserSession
 
@@ -63,6 +64,19 @@ def moved_to(row: ActiveSession) -> str | None:
         return None
     place = place_name(row.last_country, row.last_city, row.last_places) or str(UNKNOWN_PLACE)
     return gettext("Signed in from a new place: %(place)s", place=place)
+
+
+def signed_out_device(count: int) -> str:
+    return ngettext("Signed out this device (%(num)d session)", "Signed out this device (%(num)d sessions)", count)
+
+
+def device_group_label(group: DeviceGroup) -> str:
+    """"Chrome on macOS · Madrid, Spain · 3 sessions": one device and how many sessions it holds."""
+    first = group.sessions[0]
+    device = app_name(first) if is_app_session(first) else device_summary(first.browser, first.os, None,
+                                                                           versions=False)
+    count = ngettext("%(num)d session", "%(num)d sessions", len(group.sessions))
+    return f"{device} · {session_place(first)} · {count}"
 
 
 def session_label(row: SessionRow) -> str:
