@@ -116,7 +116,9 @@ def register_presenters(app: Flask) -> None:
     from app.presenters.sessions import (
         APP_MARK,
         APP_MARK_DESCRIPTION,
+        device_group_label,
         is_app_session,
+        moved_to,
         session_label,
         session_place,
         session_title,
@@ -126,6 +128,7 @@ def register_presenters(app: Flask) -> None:
     presenters: dict[str, Callable[..., Any]] = {
         "moment": moment, "short_date": short_date, "plural": plural, "is_app_session": is_app_session,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
+        "moved_to": moved_to, "device_group_label": device_group_label,
     }
     for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)

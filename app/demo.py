@@ -151,6 +151,7 @@ def _start_demo_session(past: _Past, user: User, device: DemoDevice, now: dateti
     signed_in = SignedInUser._make((
         row.id, user.id, user.email, user.role, row.created_at, row.last_activity_at, row.authenticated_at,
         user.language, user.time_zone, row.time_zone, user.organisation_id, user.new_device_emails,
+        row.ip_address,
     ))
     past.at(now - device.active_ago).sessions.touch_if_due(signed_in)
 

@@ -181,6 +181,12 @@ SENTENCES = [
     (event(EventType.STAFF_VIEWED_SESSIONS, actor_kind=ActorKind.STAFF, actor=AGENT), True,
      "Support (agent@example.com) viewed this account's sessions",
      "El equipo de soporte (agent@example.com) consultó las sesiones de esta cuenta"),
+    (event(EventType.SESSION_MOVED, actor_kind=ActorKind.SYSTEM, details={
+        "from": {"country_code": "DE", "country": "Germany", "city": "Berlin",
+                 "places": {"es": {"country": "Alemania", "city": "Berlín"}}},
+        "to": {"country_code": "NG", "country": "Nigeria", "city": "Lagos", "places": None}}), False,
+     "This session moved from Berlin, Germany to Lagos, Nigeria",
+     "Esta sesión se movió de Berlín, Alemania a Lagos, Nigeria"),
     (event("something_new"), False, "Security event: something new", "Evento de seguridad: something new"),
 ]
 

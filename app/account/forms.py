@@ -15,6 +15,12 @@ class SignOutOthersForm(FlaskForm):
     submit = SubmitField(_l("Sign out all other sessions"))
 
 
+class DismissMoveForm(FlaskForm):
+    """Seen it: a moved session is no longer flagged. A POST carrying only its CSRF token."""
+
+    submit = SubmitField(_l("Dismiss"))
+
+
 class ChangePasswordForm(FlaskForm):
     """Current password (which is also the re-authentication), then the new one twice.
 

@@ -9,16 +9,17 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from app.account import bp
-from app.account.forms import SignOutOthersForm
+from app.account.forms import DismissMoveForm, SignOutOthersForm
 from app.auth.reauth import recent_authentication_required
 from app.auth.responses import end_this_session, reauthenticated_response
 from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason, User
-from app.presenters.sessions import signed_out_one, signed_out_others
+from app.presenters.sessions import signed_out_device, signed_out_one, signed_out_others
 from app.request_details import client_ip, sign_in_details
 from app.services.errors import SessionNotFound
 from app.services.sessions import Ending
+from app.services.sessions.grouping import group_by_device
 
 
 @bp.get("/")
@@ -36,9 +37,10 @@ def devices() -> str:
 
 def _devices_page(others_form: SignOutOthersForm) -> str:
     sessions = services().sessions.list_active(current_user.id)
-    sessions.sort(key=lambda row: row.id != current_user.session_id)  # stable: keeps recency order
+    groups = group_by_device(sessions, this_session_id=current_user.session_id)
     return render_template(
-        "account/devices.html", sessions=sessions, now=services().clock.now(), others_form=others_form
+        "account/devices.html", sessions=[s for g in groups for s in g.sessions], groups=groups,
+        now=services().clock.now(), others_form=others_form, dismiss_form=DismissMoveForm(),
     )
 
 
@@ -66,6 +68,51 @@ def end_session(session_id: uuid.UUID) -> Response:
         raise NotFound(_("That session does not exist or is already signed out.")) from None
     db.session.commit()
     flash(signed_out_one(ended), "success")
+    return redirect(url_for("account.devices"))
+
+
+def _device_of(session_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of the sessions on the same device as ``session_id`` (an own, active one), or none."""
+    sessions = services().sessions.list_active(current_user.id)
+    for group in group_by_device(sessions, this_session_id=current_user.session_id):
+        if any(s.id == session_id for s in group.sessions):
+            return [s.id for s in group.sessions]
+    return []
+
+
+def _is_this_device(session_id: uuid.UUID) -> bool:
+    return current_user.session_id in _device_of(session_id)
+
+
+@bp.post("/devices/<uuid:session_id>/sign-out-device")
+@login_required
+@recent_authentication_required(_back_to_devices, unless=_is_this_device)
+def end_device(session_id: uuid.UUID) -> Response:
+    """Sign out every session of one device; this device's signs this browser out too."""
+    ids = _device_of(session_id)
+    if not ids:
+        raise NotFound(_("That session does not exist or is already signed out."))
+    others = [i for i in ids if i != current_user.session_id]
+    ended = services().sessions.end_several(
+        others, owner_id=current_user.id,
+        ending=Ending.by_user(current_user.id, EndReason.REVOKED_BY_USER, context=sign_in_details(request)),
+    )
+    db.session.commit()
+    if len(others) < len(ids):
+        return end_this_session()
+    flash(signed_out_device(len(ended)), "success")
+    return redirect(url_for("account.devices"))
+
+
+@bp.post("/devices/<uuid:session_id>/dismiss-move")
+@login_required
+def dismiss_move(session_id: uuid.UUID) -> Response:
+    """Stop flagging one of this account's sessions as signed in from a new place (CSRFProtect checked the form)."""
+    try:
+        services().sessions.dismiss_move(session_id, owner_id=current_user.id)
+    except SessionNotFound:
+        raise NotFound(_("That session does not exist or is already signed out.")) from None
+    db.session.commit()
     return redirect(url_for("account.devices"))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.problems import ApiProblem, invalid_body, invalid_token
 from app.extensions import db, services
+from app.request_details import client_ip
 from app.services.sessions import SignedInUser
 
 # A sign-in body is a few hundred bytes; nothing the API takes comes near this.
@@ -61,7 +62,7 @@ def bearer_required(view: View) -> View:
         sessions = services().sessions
         try:
             signed_in = sessions.resolve_bearer(token)
-            if signed_in is not None and sessions.touch_if_due(signed_in):
+            if signed_in is not None and sessions.touch_if_due(signed_in, client_ip(request)):
                 db.session.commit()
         except SQLAlchemyError:
             db.session.rollback()

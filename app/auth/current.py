@@ -11,6 +11,7 @@ from app.auth.redirects import current_path
 from app.auth.responses import clear_session_cookie
 from app.extensions import db, login_manager, services
 from app.presenters.end_reasons import ended_session_message
+from app.request_details import client_ip
 from app.services.sessions import SignedInUser
 
 
@@ -32,7 +33,7 @@ def load_signed_in_user(req: Request) -> SignedInUser | None:
         if signed_in is None:
             g.ended_session_reason = sessions.why_not_active(token)
             return None
-        if sessions.touch_if_due(signed_in):
+        if sessions.touch_if_due(signed_in, client_ip(req)):
             db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

@@ -47,6 +47,7 @@ class EventType(StrEnum):
     ORGANISATION_CHANGED = "organisation_changed"
     STAFF_REVEALED_IP = "staff_revealed_ip"
     STAFF_VIEWED_SESSIONS = "staff_viewed_sessions"
+    SESSION_MOVED = "session_moved"
 
 
 class ActorKind(StrEnum):

@@ -105,6 +105,14 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Where its requests came from last, recorded at the throttled touch when the address changes
+    # (the sign-in's are the columns above; the place's other names are under extra["last_places"]).
+    last_ip_address: Mapped[str | None] = mapped_column(IPAddress)
+    last_country_code: Mapped[str | None] = mapped_column(String(2))
+    last_country: Mapped[str | None] = mapped_column(String(100))
+    last_city: Mapped[str | None] = mapped_column(String(100))
+    # When its requests last came from another city or country; None once the person dismissed it.
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # "metadata" is reserved on declarative classes, hence the attribute name.
     extra: Mapped[dict[str, Any]] = mapped_column(
         "metadata",

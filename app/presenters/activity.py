@@ -23,7 +23,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.models import ActorKind, EndReason, EventType, SecurityEvent
-from app.presenters.devices import Seen, is_recognised_summary, seen_from_facts, seen_from_words, seen_in
+from app.presenters.devices import Seen, is_recognised_summary, place_name, seen_from_facts, seen_from_words, seen_in
 from app.presenters.end_reasons import all_ended_for, others_ended_for, session_ended_for
 from app.presenters.times import Moment
 from app.services.addresses import masked_network
@@ -245,6 +245,10 @@ class _Sentences:
         old, new = _role(self.details.get("from", "?")), _role(self.details.get("to", "?"))
         return gettext("Account role changed from %(old)s to %(new)s", old=old, new=new), None
 
+    def _session_moved(self) -> tuple[str, str | None]:
+        old, new = _moved_place(self.details.get("from")), _moved_place(self.details.get("to"))
+        return gettext("This session moved from %(old)s to %(new)s", old=old, new=new), None
+
     def _organisation_changed(self) -> tuple[str, str | None]:
         # Organisations' names are names: shown as they were given, never translated.
         old, new = self.details.get("from"), self.details.get("to") or "?"
@@ -265,3 +269,10 @@ class _Sentences:
         if email:
             return gettext("Support (%(email)s) viewed this account's sessions", email=email), None
         return gettext("Support viewed this account's sessions"), None
+
+
+def _moved_place(facts: Any) -> str:
+    """"Lagos, Nigeria", in the reader's language: one end of a session's move."""
+    if not isinstance(facts, Mapping):
+        return "?"
+    return place_name(facts.get("country"), facts.get("city"), facts.get("places")) or "?"

@@ -12,10 +12,20 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.models import SecurityEvent, SessionKind, UserSession
-from app.presenters.devices import device_summary, local_names, on_system, place_label, seen_of_row, strip_version
+from app.presenters.devices import (
+    UNKNOWN_PLACE,
+    device_summary,
+    local_names,
+    on_system,
+    place_label,
+    place_name,
+    seen_of_row,
+    strip_version,
+)
 from app.presenters.end_reasons import end_reason_label
 from app.services.addresses import masked_network
 from app.services.sessions import ActiveSession, EndedSession
+from app.services.sessions.grouping import DeviceGroup
 
 SessionRow = ActiveSession | UserSession
 
@@ -46,6 +56,27 @@ def session_title(row: SessionRow) -> str:
 def session_place(row: SessionRow) -> str:
     """"Madrid, Spain", "Local network" or "Unknown location", in the reader's language."""
     return place_label(row.country, row.city, row.ip_address, row.places)
+
+
+def moved_to(row: ActiveSession) -> str | None:
+    """"Signed in from a new place: Lagos, Nigeria" for a session flagged as moved, else None."""
+    if row.moved_at is None:
+        return None
+    place = place_name(row.last_country, row.last_city, row.last_places) or str(UNKNOWN_PLACE)
+    return gettext("Signed in from a new place: %(place)s", place=place)
+
+
+def signed_out_device(count: int) -> str:
+    return ngettext("Signed out this device (%(num)d session)", "Signed out this device (%(num)d sessions)", count)
+
+
+def device_group_label(group: DeviceGroup) -> str:
+    """"Chrome on macOS · Madrid, Spain · 3 sessions": one device and how many sessions it holds."""
+    first = group.sessions[0]
+    device = app_name(first) if is_app_session(first) else device_summary(first.browser, first.os, None,
+                                                                           versions=False)
+    count = ngettext("%(num)d session", "%(num)d sessions", len(group.sessions))
+    return f"{device} · {session_place(first)} · {count}"
 
 
 def session_label(row: SessionRow) -> str:

@@ -77,13 +77,15 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     # One audit service shared by the others, so their events join their transaction.
     event_partitions = EventPartitions(session, clock=clock)
     audit = AuditService(session, clock=clock, partitions=event_partitions)
-    sessions = SessionService(session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit)
+    # Opened once per Services; a missing or corrupt file only logs a warning.
+    geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
+    sessions = SessionService(
+        session, clock=clock, policy=SessionPolicy.from_config(config), audit=audit, geo=geo
+    )
     users = UserService(
         session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
     )
     support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
-    # Opened once per Services; a missing or corrupt file only logs a warning.
-    geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
     known_devices = KnownDevices(session, clock=clock, lifetime=timedelta(seconds=config["KNOWN_DEVICE_LIFETIME"]))
     outbox = MailOutbox(session, clock=clock, message_id_domain=message_id_domain(config))
     new_device_alerts = NewDeviceAlerts(

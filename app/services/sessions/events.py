@@ -56,6 +56,18 @@ class SessionEvents:
                 details={"end_reason": EndReason.SESSION_LIMIT},
             )
 
+    def moved(self, user_id: int, session_id: Any, ip_address: str, before: Any, after: Any) -> None:
+        """A session's requests came from another city or country: ``before`` and ``after`` are places."""
+        self._audit.record(
+            EventType.SESSION_MOVED,
+            subject_id=user_id,
+            actor_kind=ActorKind.SYSTEM,
+            session_id=session_id,
+            where=Snapshot(ip_address=ip_address, country=after.get("country"), city=after.get("city"),
+                           places=after.get(PLACES_KEY)),
+            details={"from": dict(before), "to": dict(after)},
+        )
+
     def refresh_token_reused(self, row: UserSession) -> None:
         """An app session ended because a refresh token it had already exchanged came back."""
         self._audit.record(

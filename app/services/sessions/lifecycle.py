@@ -5,6 +5,7 @@ same transaction as the change it describes.
 """
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, and_, delete, select, update
@@ -192,6 +193,43 @@ class SessionLifecycle:
         self._db.flush()
         self._events.ended_one(ending, row)
         return row
+
+    def end_several(self, session_ids: Iterable[uuid.UUID], *, owner_id: int, ending: Ending) -> list[UserSession]:
+        """End those of ``session_ids`` that are active sessions of ``owner_id`` (one device's), one event each.
+
+        One transaction for all of them; another account's ids, like ended or
+        unknown ones, are left alone. Returns the sessions it ended.
+        """
+        ids = list(session_ids)
+        if not ids:
+            return []
+        now = self._clock.now()
+        rows = list(self._db.scalars(
+            select(UserSession)
+            .where(UserSession.id.in_(ids), UserSession.user_id == owner_id, active_at(now))
+            .order_by(UserSession.last_activity_at.desc())
+            .with_for_update()
+        ))
+        for row in rows:
+            row.is_active = False
+            row.revoked_at = now
+            row.revoked_reason = ending.reason
+            row.revoked_by = ending.actor_id
+        self._db.flush()
+        for row in rows:
+            self._events.ended_one(ending, row)
+        return rows
+
+    def dismiss_move(self, session_id: uuid.UUID, *, owner_id: int) -> None:
+        """Its owner has seen that this session moved: it is no longer flagged. Others' are unknown."""
+        dismissed = self._db.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id, UserSession.user_id == owner_id,
+                   active_at(self._clock.now()), UserSession.moved_at.is_not(None))
+            .values(moved_at=None)
+        )
+        if not getattr(dismissed, "rowcount", 0):
+            raise SessionNotFound(str(session_id))
 
     def end_others(self, user_id: int, *, keep_session_id: uuid.UUID, ending: Ending) -> int:
         """End every active session of the user except ``keep_session_id``; one event for the batch.

@@ -5,16 +5,19 @@ it needs, and writes only when the last recorded activity is older than the
 touch interval.
 """
 
+import ipaddress
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.database import DirectSelect
 from app.models import EndReason, User, UserSession
+from app.services.enrichment import PLACES_KEY, GeoLocator, Place
+from app.services.sessions.events import SessionEvents
 from app.services.sessions.policy import SessionPolicy
 from app.services.sessions.signed_in import SignedInUser
 from app.services.sessions.tokens import hash_token, is_well_formed_token
@@ -41,6 +44,7 @@ def signed_in_lookup(token_hash_column: Any, *conditions: ColumnElement[bool]) -
             UserSession.time_zone,
             User.organisation_id,
             User.new_device_emails,
+            func.coalesce(UserSession.last_ip_address, UserSession.ip_address),
         )
         .join(User, User.id == UserSession.user_id)
         .where(
@@ -63,11 +67,35 @@ def active_at(now: datetime) -> ColumnElement[bool]:
     return and_(UserSession.is_active.is_(True), UserSession.expires_at > now)
 
 
+LAST_PLACES_KEY = "last_places"
+
+
+def same_address(one: str, other: object) -> bool:
+    """Whether two addresses are one, however each is written (the driver may hand back an address object)."""
+    if other is None:
+        return False
+    try:
+        return ipaddress.ip_address(one) == ipaddress.ip_address(str(other))
+    except ValueError:
+        return one == str(other)
+
+
+def is_move(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Another country, or another city in the same one; an unknown place on either side is no move."""
+    if not before.get("country_code") or not after.get("country_code"):
+        return False
+    if before["country_code"] != after["country_code"]:
+        return True
+    return bool(before.get("city") and after.get("city") and before["city"] != after["city"])
+
+
 class SessionLookup:
     """Resolving tokens and recording activity; part of ``SessionService``."""
 
     _db: Session
     _clock: Clock
+    _geo: GeoLocator | None
+    _events: SessionEvents
     policy: SessionPolicy
 
     def resolve(self, token: str) -> SignedInUser | None:
@@ -89,20 +117,53 @@ class SessionLookup:
         # engine on every request would build a Session the request may never use.
         return DirectSelect(self._db.get_bind(UserSession), RESOLVE)
 
-    def touch_if_due(self, signed_in: SignedInUser) -> bool:
-        """Record activity and slide the idle expiry, at most once per touch interval."""
+    def touch_if_due(self, signed_in: SignedInUser, ip_address: str | None = None) -> bool:
+        """Record activity and slide the idle expiry, at most once per touch interval.
+
+        ``ip_address`` is where this request came from: when it is not the
+        last one recorded, the same UPDATE records it and its place, and a
+        new city or country is recorded as a move (an event, and the
+        session flagged). Between touches a new address writes nothing.
+        """
         now = self._clock.now()
         if now - signed_in.last_activity_at < self.policy.touch_interval:
             return False
-        self._db.execute(
-            update(UserSession)
-            .where(UserSession.id == signed_in.session_id)
-            .values(
-                last_activity_at=now,
-                expires_at=self.policy.expiry(created_at=signed_in.created_at, active_at=now),
-            )
-        )
+        values: dict[str, Any] = {
+            "last_activity_at": now,
+            "expires_at": self.policy.expiry(created_at=signed_in.created_at, active_at=now),
+        }
+        if ip_address and not same_address(ip_address, signed_in.last_ip_address):
+            values.update(self._arrived_from(signed_in, ip_address, now))
+        self._db.execute(update(UserSession).where(UserSession.id == signed_in.session_id).values(**values))
         return True
+
+    def _arrived_from(self, signed_in: SignedInUser, ip_address: str, now: datetime) -> dict[str, Any]:
+        """The columns that record a new address and its place, and the move when its place is new."""
+        place = self._geo.locate(ip_address) if self._geo is not None else Place(None, None, None)
+        row = self._db.execute(
+            select(UserSession.last_ip_address, UserSession.country_code, UserSession.country,
+                   UserSession.city, UserSession.last_country_code, UserSession.last_country,
+                   UserSession.last_city, UserSession.extra)
+            .where(UserSession.id == signed_in.session_id)
+        ).one()
+        extra = dict(row.extra or {})
+        if row.last_ip_address is None:
+            before = {"country_code": row.country_code, "country": row.country, "city": row.city,
+                      PLACES_KEY: extra.get(PLACES_KEY)}
+        else:
+            before = {"country_code": row.last_country_code, "country": row.last_country,
+                      "city": row.last_city, PLACES_KEY: extra.get(LAST_PLACES_KEY)}
+        after = {"country_code": place.country_code, "country": place.country, "city": place.city,
+                 PLACES_KEY: place.names or None}
+        extra[LAST_PLACES_KEY] = place.names or None
+        values: dict[str, Any] = {
+            "last_ip_address": ip_address, "last_country_code": place.country_code,
+            "last_country": place.country, "last_city": place.city, "extra": extra,
+        }
+        if is_move(before, after):
+            values["moved_at"] = now
+            self._events.moved(signed_in.id, signed_in.session_id, ip_address, before, after)
+        return values
 
     def recently_authenticated(self, signed_in: SignedInUser) -> bool:
         """Whether a password was entered on this session within the re-authentication window."""

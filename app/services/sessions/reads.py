@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import Clock
 from app.models import User, UserSession
 from app.services.enrichment import PLACES_KEY
-from app.services.sessions.lookup import active_at
+from app.services.sessions.lookup import LAST_PLACES_KEY, active_at
 from app.services.sessions.tokens import hash_token
 
 
@@ -37,11 +37,17 @@ class ActiveSession(NamedTuple):
     client_name: str | None
     # The place's names in other languages, kept at sign-in: {"es": {"country": "España", "city": "Londres"}}.
     places: dict[str, dict[str, str]] | None
+    # When its requests last came from a new city or country (None: never, or dismissed), and that place.
+    moved_at: datetime | None = None
+    last_country: str | None = None
+    last_city: str | None = None
+    last_places: dict[str, dict[str, str]] | None = None
 
 
-_ACTIVE_SESSION_COLUMNS = (
-    *(getattr(UserSession, name) for name in ActiveSession._fields if name != PLACES_KEY),
-    UserSession.extra[PLACES_KEY].label(PLACES_KEY),  # not the rest of the metadata
+_ACTIVE_SESSION_COLUMNS = tuple(
+    # The places' names, not the rest of the metadata; in the fields' order.
+    UserSession.extra[name].label(name) if name in (PLACES_KEY, LAST_PLACES_KEY) else getattr(UserSession, name)
+    for name in ActiveSession._fields
 )
 
 

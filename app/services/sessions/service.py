@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.services.audit import AuditService
+from app.services.enrichment import GeoLocator
 from app.services.sessions.app_tokens import SessionAppTokens
 from app.services.sessions.cleanup import SessionCleanup
 from app.services.sessions.events import SessionEvents
@@ -20,8 +21,11 @@ class SessionService(SessionLookup, SessionAppTokens, SessionCleanup, SessionRea
     (``resolve``) is still one method call and one statement per request.
     """
 
-    def __init__(self, db: Session, *, clock: Clock, policy: SessionPolicy, audit: AuditService) -> None:
+    def __init__(self, db: Session, *, clock: Clock, policy: SessionPolicy, audit: AuditService,
+                 geo: GeoLocator | None = None) -> None:
         self._db = db
+        # Where a session's new address is, at the touch (None: places stay unknown).
+        self._geo = geo
         self._clock = clock
         self._events = SessionEvents(audit)
         self.policy = policy

@@ -28,6 +28,8 @@ class SignedInUser(NamedTuple):
     organisation_id: uuid.UUID | None = None
     # Whether new-device sign-ins are emailed (the settings page shows it without another query).
     new_device_emails: bool = True
+    # The address its requests came from last (its sign-in's until one came from elsewhere).
+    last_ip_address: str | None = None
 
     is_authenticated = True
     is_active = True
