@@ -1,6 +1,7 @@
 """Typed models. Importing this package registers every table on ``Base.metadata``."""
 
 from app.models.base import Base
+from app.models.end_session_link import EndSessionLink
 from app.models.organisation import Organisation
 from app.models.rotated_refresh_token import RotatedRefreshToken
 from app.models.security_event import ActorKind, EventType, SecurityEvent
@@ -8,7 +9,7 @@ from app.models.user import ROLES, STAFF_ROLES, Role, User
 from app.models.user_session import CLIENT_NAME_MAX_LENGTH, DeviceType, EndReason, SessionKind, UserSession
 
 __all__ = [
-    "CLIENT_NAME_MAX_LENGTH", "ActorKind", "Base", "DeviceType", "EndReason", "EventType", "Organisation",
-    "ROLES", "Role",
+    "CLIENT_NAME_MAX_LENGTH", "ActorKind", "Base", "DeviceType", "EndReason", "EndSessionLink", "EventType",
+    "Organisation", "ROLES", "Role",
     "RotatedRefreshToken", "STAFF_ROLES", "SecurityEvent", "SessionKind", "User", "UserSession",
 ]

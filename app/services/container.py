@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, scoped_session
 from app.clock import Clock
 from app.languages import LANGUAGES
 from app.services.audit import AuditService
+from app.services.end_session_links import EndSessionLinks
 from app.services.enrichment import GeoLocator
 from app.services.organisations import OrganisationService
 from app.services.password_attempts import PasswordAttemptLimits
@@ -36,6 +37,7 @@ class Services:
     geo: GeoLocator
     passwords: Passwords
     password_attempts: PasswordAttemptLimits
+    end_session_links: EndSessionLinks
 
 
 def build_services(db_session: Session | scoped_session[Any], config: Mapping[str, Any], *, clock: Clock,
@@ -64,4 +66,5 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
         clock=clock, audit=audit, sessions=sessions, users=users, organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
+        end_session_links=EndSessionLinks.from_config(session, config, clock=clock, sessions=sessions),
     )
