@@ -326,6 +326,17 @@ def test_the_link_and_its_nonce_hash_are_never_logged(app, client, link, caplog)
     assert link not in logged and row.nonce_hash not in logged
 
 
+def test_the_request_log_names_a_links_path_without_its_token(app, link, caplog):
+    """What werkzeug's request log and Flask's "Exception on <path>" line would write."""
+    caplog.set_level(logging.INFO)
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "%s %s HTTP/1.1" 200 -', "GET", url_of(link))
+    app.logger.error("Exception on %s [POST]", url_of(link))
+
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged == ['127.0.0.1 - - "GET /sessions/end/[link] HTTP/1.1" 200 -',
+                      "Exception on /sessions/end/[link] [POST]"]
+
+
 # -- the service --------------------------------------------------------------
 
 
