@@ -98,6 +98,8 @@ def register_services(app: Flask, clock: Clock) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
+    from app.alerts import bp as alerts_bp
+    from app.alerts.redaction import keep_link_tokens_out_of_the_log
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
@@ -105,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(alerts_bp)
+    keep_link_tokens_out_of_the_log(app)
     app.register_blueprint(support_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(errors_bp)

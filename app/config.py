@@ -174,6 +174,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "IP_RETENTION_DAYS": _days(env, "IP_RETENTION_DAYS", 90),
         # An app's access token works this long; its refresh token lasts as long as the session.
         "ACCESS_TOKEN_LIFETIME": _int(env, "ACCESS_TOKEN_LIFETIME", 15 * 60),
+        # An alert email's "Not you? End this session" link works this long (seconds).
+        "END_SESSION_LINK_LIFETIME": _int(env, "END_SESSION_LINK_LIFETIME", 7 * DAY),
         # A password entered this recently allows sensitive actions without asking again.
         "REAUTHENTICATION_WINDOW": _int(env, "REAUTHENTICATION_WINDOW", 10 * 60),
         # Cookies: Secure (and __Host- prefixed) unless turned off for plain

@@ -47,3 +47,21 @@ def is_same_origin(request: Request) -> bool:
         if value:
             return this_site is not None and _origin(value) == this_site
     return False
+
+
+def is_cross_site(request: Request) -> bool:
+    """True when the browser says the request came from another site; False when it says nothing.
+
+    For a page that sends no Referer (``Referrer-Policy: no-referrer``):
+    its own form's POST then carries no Referer and ``Origin: null``, so
+    only ``Sec-Fetch-Site`` and a real foreign ``Origin`` can tell. The
+    form's CSRF token is what protects it; this refuses what a browser
+    names as foreign as well.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() not in _OWN_NAVIGATION
+    origin = request.headers.get("Origin")
+    if origin and origin.strip() != "null":
+        return _origin(origin) != _origin(request.host_url)
+    return False

@@ -1,5 +1,6 @@
 """The outbox worker against a real SMTP server (aiosmtpd): sent once, retried when the server fails."""
 
+import re
 
 import pytest
 
@@ -55,8 +56,9 @@ def test_a_new_device_sign_in_arrives_with_its_headers_and_both_parts(mail_app, 
     assert message["List-Unsubscribe-Post"] is None  # no one-click endpoint to promise
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert MADRID_IP in text and "Madrid, Spain" in text and "http://127.0.0.1:5000/devices" in text
-    assert 'href="http://127.0.0.1:5000/devices"' in html
+    assert MADRID_IP in text and "Madrid, Spain" in text
+    [link] = re.findall(r"http://127\.0\.0\.1:5000/sessions/end/[^\s\"]+", text)
+    assert f'href="{link}"' in html
     assert deliver_once(mail_app).startswith("Sent 0 emails") and len(handler.received) == 1  # sent once
 
 

@@ -1,5 +1,7 @@
 """A sign-in from a new device or country writes its alert to the outbox, in the sign-in's transaction."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -30,8 +32,11 @@ def test_a_first_sign_in_from_a_browser_is_new_and_sets_a_device_cookie(geo_app,
     assert (mail.kind, mail.recipient, mail.status, mail.attempts) == (
         MailKind.NEW_DEVICE, "new@example.com", MailStatus.PENDING, 0)
     assert "Chrome 120 on macOS 10.15" in mail.text_body and "Madrid, Spain" in mail.text_body
-    assert MADRID_IP in mail.text_body and "http://127.0.0.1:5000/devices" in mail.text_body
-    assert 'href="http://127.0.0.1:5000/devices"' in mail.html_body
+    assert MADRID_IP in mail.text_body
+    [link] = re.findall(r"http://127\.0\.0\.1:5000/sessions/end/[^\s\"]+", mail.text_body)
+    assert f'href="{link}"' in mail.html_body
+    page = browser(geo_app).get(link.removeprefix("http://127.0.0.1:5000"))  # the link shows this session
+    assert page.status_code == 200 and "Chrome 120 on macOS 10.15" in page.get_data(as_text=True)
     assert mail.message_id.startswith("<") and mail.message_id.endswith("@localhost>")
     with geo_app.app_context():
         device = db.session.scalar(select(KnownDevice))

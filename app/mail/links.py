@@ -1,17 +1,30 @@
 """The links a mail carries.
 
 ``LinkFor`` turns the session a mail tells about into the URL of its "Not you?
-End this session" link. The signed, single-use link and its page are built
-elsewhere (issue 14's confirmation page); until then, and wherever none is
-passed in, ``devices_link`` points at the devices page, where a signed-in
+End this session" link: ``end_session_link`` issues a signed, single-use link
+(app.services.end_session_links) whose page, app.alerts, ends that session
+only. ``devices_link`` points at the devices page instead, where a signed-in
 person can end any session.
 """
 
 from collections.abc import Callable
+from typing import Protocol
 
 from app.models import UserSession
 
 LinkFor = Callable[[UserSession], str]
+
+
+class IssuesEndSessionLinks(Protocol):
+    def issue(self, session: UserSession) -> str: ...
+
+
+def end_session_link(public_url: str, links: IssuesEndSessionLinks) -> LinkFor:
+    """The URL of a new link that ends ``session``; its row joins the mail's transaction."""
+    def link_for(session: UserSession) -> str:
+        return f"{public_url.rstrip('/')}/sessions/end/{links.issue(session)}"
+
+    return link_for
 
 
 def devices_link(public_url: str) -> LinkFor:

@@ -44,6 +44,8 @@ class EndReason(StrEnum):
     SUPERSEDED = "superseded"
     ACCOUNT_DISABLED = "account_disabled"
     REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    # The "Not you? End this session" link of an alert email.
+    ENDED_FROM_ALERT_EMAIL = "ended_from_alert_email"
 
 
 # A browser row is reached by its cookie's hash; an app row by its access and refresh tokens' hashes.

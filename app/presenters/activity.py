@@ -185,6 +185,8 @@ class _Sentences:
             if email:
                 return gettext("Signed out by support (%(email)s): %(reason)s", email=email, reason=reason), self.where
             return gettext("Signed out by support: %(reason)s", reason=reason), self.where
+        if kind == ActorKind.USER and self.details.get("end_reason") == EndReason.ENDED_FROM_ALERT_EMAIL:
+            return self._opening(session_ended_for(EndReason.ENDED_FROM_ALERT_EMAIL, self.where)), None
         if kind == ActorKind.USER:
             if self.for_staff:
                 return gettext("The user signed out %(session)s", session=self.where), None

@@ -25,6 +25,7 @@ _LABELS: dict[str, LazyString] = {
     EndReason.SUPERSEDED: _l("Replaced by a new sign-in"),
     EndReason.ACCOUNT_DISABLED: _l("Account disabled"),
     EndReason.REFRESH_TOKEN_REUSED: _l("An old token was used again"),
+    EndReason.ENDED_FROM_ALERT_EMAIL: _l("Ended from a security email"),
 }
 _ENDED = _l("Ended")
 
@@ -36,6 +37,7 @@ _ONE_ENDED: dict[str, LazyString] = {
         "%(session)s was signed out because the account was signed in on too many devices"),
     EndReason.REVOKED_BY_SUPPORT: _l("%(session)s was signed out by support"),
     EndReason.REFRESH_TOKEN_REUSED: _l("%(session)s was signed out because an old token was used again"),
+    EndReason.ENDED_FROM_ALERT_EMAIL: _l("%(session)s was signed out from the link in a security email"),
 }
 _ONE_ENDED_DEFAULT = _l("%(session)s was signed out")
 
@@ -84,6 +86,7 @@ _ENDED_SESSION_MESSAGES: dict[str, LazyString] = {
         "This session was signed out because the account signed in on too many devices."),
     EndReason.PASSWORD_CHANGED: _l("This session was signed out because the password was changed."),
     EndReason.ACCOUNT_DISABLED: _l("This account has been disabled."),
+    EndReason.ENDED_FROM_ALERT_EMAIL: _l("This session was ended from the link in a security email."),
     EXPIRED: _l("Your session expired. Please sign in again."),
 }
 _DEFAULT_ENDED_MESSAGE = _l("You are signed out. Please sign in again.")

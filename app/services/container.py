@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session, scoped_session
 from app.clock import Clock
 from app.languages import LANGUAGES
 from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails, SessionsEndedMails
-from app.mail.links import LinkFor, devices_link, settings_link
+from app.mail.links import LinkFor, settings_link
+from app.mail.links import end_session_link as link_ending
 from app.services.audit import AuditService
+from app.services.end_session_links import EndSessionLinks
 from app.services.enrichment import GeoLocator
 from app.services.event_partitions import EventPartitions
 from app.services.known_devices import KnownDevices
@@ -51,6 +53,7 @@ class Services:
     password_changed_mails: PasswordChangedMails
     sessions_ended_mails: SessionsEndedMails
 
+    end_session_links: EndSessionLinks
 
 def message_id_domain(config: Mapping[str, Any]) -> str:
     """The right side of every Message-ID: MAIL_FROM's domain, else PUBLIC_URL's host."""
@@ -66,7 +69,7 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     ``db_session`` is a Session or, in the app, Flask-SQLAlchemy's scoped
     session, which hands every call to the current request's Session.
     ``end_session_link`` makes the "Not you? End this session" link of the
-    new-device mail; without one it points at the devices page.
+    new-device mail; without one it is a signed, single-use link to end that session.
     """
     # The services keep the scoped session itself, never one Session out of
     # it, so that each request gets its own; it answers every Session method.
@@ -88,8 +91,9 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
     known_devices = KnownDevices(session, clock=clock, lifetime=timedelta(seconds=config["KNOWN_DEVICE_LIFETIME"]))
     outbox = MailOutbox(session, clock=clock, message_id_domain=message_id_domain(config))
+    end_session_links = EndSessionLinks.from_config(session, config, clock=clock, sessions=sessions)
     new_device_alerts = NewDeviceAlerts(
-        outbox, link_for=end_session_link or devices_link(config["PUBLIC_URL"]),
+        outbox, link_for=end_session_link or link_ending(config["PUBLIC_URL"], end_session_links),
         settings_url=settings_link(config["PUBLIC_URL"]),
     )
     devices_url = config["PUBLIC_URL"].rstrip("/") + "/devices"
@@ -101,4 +105,5 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
         organisations=OrganisationService(session),
         support=support, geo=geo,
         passwords=passwords, password_attempts=password_attempts,
+        end_session_links=end_session_links,
     )

@@ -6,6 +6,8 @@ desktop and phone width: zero violations.
 
 import pytest
 
+from app.extensions import db
+from app.extensions import services as services_of
 from tests.browser.conftest import FIREFOX_LINUX, IPHONE
 from tests.conftest import PASSWORD
 from tests.helpers import client_details
@@ -22,10 +24,14 @@ WIDTHS = {"desktop": (1280, 900), "phone": (360, 780)}
 def accounts(app, make_user, make_session):
     """A customer signed in on two devices, and an admin (who sees every page, support's too)."""
     customer = make_user("customer@example.com")
-    make_session(customer, **client_details(app, IPHONE, "147.156.1.1"))
+    phone, _ = make_session(customer, **client_details(app, IPHONE, "147.156.1.1"))
     make_session(customer, **client_details(app, FIREFOX_LINUX, "81.2.69.142"))
     admin = make_user("admin@example.com", role="admin")
-    return customer, admin
+    with app.app_context():
+        # An alert email's "Not you? End this session" link for the phone.
+        link = services_of(app).end_session_links.issue(db.session.merge(phone))
+        db.session.commit()
+    return customer, admin, link
 
 
 def _browser_page(chromium, language: str, scheme: str, width: str):
@@ -58,7 +64,7 @@ def _violations(page, axe) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_page_has_an_accessibility_violation(app, chromium, live_server, accounts, language, scheme, width):
-    customer, admin = accounts
+    customer, admin, link = accounts
     axe = axe_sync.Axe()
     context, page = _browser_page(chromium, language, scheme, width)
     found: list[str] = []
@@ -68,6 +74,15 @@ def test_no_page_has_an_accessibility_violation(app, chromium, live_server, acco
             found += _violations(page, axe)
         page.goto(f"{live_server}/sign-in")
         page.locator("main form [type=submit]").first.click()  # the form with its errors shown
+        found += _violations(page, axe)
+
+        # The end-session link's page, the page after its button, and the link used up.
+        page.goto(f"{live_server}/sessions/end/{link}")
+        found += _violations(page, axe)
+        page.locator("main form button").click()
+        page.wait_for_load_state()
+        found += _violations(page, axe)
+        page.goto(f"{live_server}/sessions/end/{link}")
         found += _violations(page, axe)
 
         _sign_in(page, live_server, admin.email)
