@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.health import init_health
     from app.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(support_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(errors_bp)
+    init_health(app)
 
 
 def register_presenters(app: Flask) -> None:
