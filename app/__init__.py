@@ -137,7 +137,9 @@ def register_presenters(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from app.auth.current import init_current_session
     from app.headers import init_headers
+    from app.request_log import init_request_log
 
+    init_request_log(app)
     init_current_session(app)
     init_headers(app)
 

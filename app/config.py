@@ -117,6 +117,13 @@ def _rate_limit_storage(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _log_format(env: Mapping[str, str], name: str) -> str:
+    raw = (env.get(name) or "text").lower()
+    if raw not in ("text", "json"):
+        raise ConfigurationError(f"{name} must be text or json, got {raw!r}")
+    return raw
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -186,6 +193,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
         # Only a direct peer in these networks may set X-Forwarded-For and -Proto.
         "TRUSTED_PROXY_ADDRESSES": _networks(env, "TRUSTED_PROXY_ADDRESSES", "127.0.0.0/8,::1"),
+        # text: Flask's usual lines. json: one JSON object a line, a line per request (app/request_log.py).
+        "LOG_FORMAT": _log_format(env, "LOG_FORMAT"),
     }
     insecure_cookies_warning(settings)
     return settings
