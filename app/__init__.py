@@ -78,6 +78,10 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, login_manager, migrate
     from app.i18n import init_i18n
 
+    threshold = app.config.get("DATABASE_PREPARE_THRESHOLD", "default")
+    if threshold != "default" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": threshold}
     db.init_app(app)
     configure_engines(app)
     # Values sent to and read from the database are token and password hashes: never logged.

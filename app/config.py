@@ -124,6 +124,19 @@ def _log_format(env: Mapping[str, str], name: str) -> str:
     return raw
 
 
+def _prepare_threshold(env: Mapping[str, str], name: str) -> int | None | str:
+    """psycopg's prepare_threshold: a count, "none" (never prepare: PgBouncer < 1.21 in transaction mode), or unset."""
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return "default"
+    if raw in ("none", "off"):
+        return None
+    threshold = _int(env, name, 0)
+    if threshold < 0:
+        raise ConfigurationError(f"{name} must be a number of executions, 0 or more, or none, got {threshold}")
+    return threshold
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -193,6 +206,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
         # Only a direct peer in these networks may set X-Forwarded-For and -Proto.
         "TRUSTED_PROXY_ADDRESSES": _networks(env, "TRUSTED_PROXY_ADDRESSES", "127.0.0.0/8,::1"),
+        # After how many runs psycopg prepares a statement server-side; none: never (PgBouncer before 1.21).
+        "DATABASE_PREPARE_THRESHOLD": _prepare_threshold(env, "DATABASE_PREPARE_THRESHOLD"),
         # text: Flask's usual lines. json: one JSON object a line, a line per request (app/request_log.py).
         "LOG_FORMAT": _log_format(env, "LOG_FORMAT"),
     }
