@@ -17,12 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db, services
 
-bp = Blueprint("health", __name__)
-
 # Endpoints that must answer without resolving a session.
 ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
-
-_CHECKS_KEY = "doorman.readiness"
 
 
 def migration_heads(migrations_directory: str) -> frozenset[str]:
@@ -79,34 +75,35 @@ class ReadinessChecks:
         return "missing" if self._geoip_configured else "ok"
 
 
-def readiness_checks(app: Flask | None = None) -> ReadinessChecks:
-    return (current_app if app is None else app).extensions[_CHECKS_KEY]
-
-
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.get("/healthz")
-def healthz() -> Response:
-    """The process answers: nothing else is asked."""
-    return _no_store(Response("ok\n", mimetype="text/plain"))
+def health_blueprint(checks: ReadinessChecks) -> Blueprint:
+    """The two endpoints, over this app's own checks."""
+    bp = Blueprint("health", __name__)
 
+    @bp.get("/healthz")
+    def healthz() -> Response:
+        """The process answers: nothing else is asked."""
+        return _no_store(Response("ok\n", mimetype="text/plain"))
 
-@bp.get("/readyz")
-def readyz() -> Response:
-    readiness = readiness_checks().run()
-    response = jsonify(status="ready" if readiness.ready else "not ready", checks=readiness.checks)
-    response.status_code = 200 if readiness.ready else 503
-    return _no_store(response)
+    @bp.get("/readyz")
+    def readyz() -> Response:
+        readiness = checks.run()
+        response = jsonify(status="ready" if readiness.ready else "not ready", checks=readiness.checks)
+        response.status_code = 200 if readiness.ready else 503
+        return _no_store(response)
+
+    return bp
 
 
 def init_health(app: Flask) -> None:
     heads = migration_heads(os.path.join(app.root_path, "..", "migrations"))
     geo = services(app).geo
-    app.extensions[_CHECKS_KEY] = ReadinessChecks(
+    checks = ReadinessChecks(
         lambda: db.engine, heads,
         geoip_configured=app.config["GEOIP_DATABASE"] is not None, geoip_loaded=lambda: geo.loaded,
     )
-    app.register_blueprint(bp)
+    app.register_blueprint(health_blueprint(checks))
