@@ -78,6 +78,10 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, login_manager, migrate
     from app.i18n import init_i18n
 
+    threshold = app.config.get("DATABASE_PREPARE_THRESHOLD", "default")
+    if threshold != "default" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": threshold}
     db.init_app(app)
     configure_engines(app)
     # Values sent to and read from the database are token and password hashes: never logged.
@@ -103,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.health import init_health
     from app.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
@@ -112,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(support_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(errors_bp)
+    init_health(app)
 
 
 def register_presenters(app: Flask) -> None:
@@ -142,7 +148,9 @@ def register_presenters(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from app.auth.current import init_current_session
     from app.headers import init_headers
+    from app.request_log import init_request_log
 
+    init_request_log(app)
     init_current_session(app)
     init_headers(app)
 

@@ -131,6 +131,26 @@ def _public_url(env: Mapping[str, str], relaxed: bool) -> str:
     return raw
 
 
+def _log_format(env: Mapping[str, str], name: str) -> str:
+    raw = (env.get(name) or "text").lower()
+    if raw not in ("text", "json"):
+        raise ConfigurationError(f"{name} must be text or json, got {raw!r}")
+    return raw
+
+
+def _prepare_threshold(env: Mapping[str, str], name: str) -> int | None | str:
+    """psycopg's prepare_threshold: a count, "none" (never prepare: PgBouncer < 1.21 in transaction mode), or unset."""
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return "default"
+    if raw in ("none", "off"):
+        return None
+    threshold = _int(env, name, 0)
+    if threshold < 0:
+        raise ConfigurationError(f"{name} must be a number of executions, 0 or more, or none, got {threshold}")
+    return threshold
+
+
 def database_uri(url: str) -> str:
     """Route PostgreSQL URLs through psycopg 3 whatever scheme they were given with."""
     for prefix in ("postgres://", "postgresql://"):
@@ -210,6 +230,10 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": env.get("MAIL_FROM") or "Doorman <doorman@localhost>",
         # Where links in mails point: the address people reach Doorman at.
         "PUBLIC_URL": _public_url(env, relaxed),
+        # After how many runs psycopg prepares a statement server-side; none: never (PgBouncer before 1.21).
+        "DATABASE_PREPARE_THRESHOLD": _prepare_threshold(env, "DATABASE_PREPARE_THRESHOLD"),
+        # text: Flask's usual lines. json: one JSON object a line, a line per request (app/request_log.py).
+        "LOG_FORMAT": _log_format(env, "LOG_FORMAT"),
     }
     insecure_cookies_warning(settings)
     return settings

@@ -10,6 +10,7 @@ from app.api.paths import is_api_path
 from app.auth.redirects import current_path
 from app.auth.responses import clear_session_cookie
 from app.extensions import db, login_manager, services
+from app.health import ENDPOINTS as HEALTH_ENDPOINTS
 from app.presenters.end_reasons import ended_session_message
 from app.request_details import client_ip
 from app.services.sessions import SignedInUser
@@ -46,7 +47,8 @@ def load_signed_in_user(req: Request) -> SignedInUser | None:
 
 
 def _resolve_before_request() -> None:
-    if request.endpoint == "static" or is_api_path(request.path):
+    if request.endpoint == "static" or request.endpoint in HEALTH_ENDPOINTS or is_api_path(request.path):
+        # Health checks answer for the process, not for anyone: no cookie is looked up.
         return
     # Resolve now rather than lazily mid-template, so a failure is a clean 503.
     current_user._get_current_object()

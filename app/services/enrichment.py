@@ -313,6 +313,11 @@ class GeoLocator:
             names=_names_in(country, city, self._languages),
         )
 
+    @property
+    def loaded(self) -> bool:
+        """Whether a database is open (lookups may still find nothing)."""
+        return self._reader is not None
+
     def build_date(self) -> datetime | None:
         """When the open database was built (its metadata's build epoch), or None with no database."""
         reader = self._reader
