@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.extensions import db, services
 from app.models import UserSession
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_tokens_in
@@ -90,11 +90,16 @@ def test_every_post_route_refuses_a_missing_token(app, client, make_user, make_s
     user = make_user()
     sign_in(client, user.email)
     other, _ = make_session(user)
+    with app.app_context():
+        # A real "Not you? End this session" link for the other session: only its page's CSRF token may use it.
+        link = services(app).end_session_links.issue(db.session.merge(other))
+        db.session.commit()
     routes = post_routes(app)
     assert {"/sign-in", "/sign-out", "/devices/<uuid:session_id>/sign-out", "/devices/sign-out-others"} <= set(routes)
 
     for route in routes:
         url = re.sub(r"<(uuid:)?session_id>", str(other.id), route).replace("<int:user_id>", str(user.id))
+        url = url.replace("<token>", link)
         response = client.post(url, data={"password": PASSWORD, "email": user.email, "reason": "because"})
         # The API is exempt from CSRF because it never reads the cookie: a form post there opens nothing.
         refusals = (401, 415) if url.startswith("/api/") else (302, 400, 403)
