@@ -19,8 +19,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-# The downloads of one's data are files, not pages: nothing to put a button on.
-PAGES = [path for path in ROUTES if not path.startswith("/activity/export.")]
+# The downloads of one's data are files, not pages: nothing to put a button on; nor are the
+# health checks, which answer a load balancer.
+PAGES = [path for path in ROUTES if not path.startswith("/activity/export.") and path not in ("/healthz", "/readyz")]
 
 
 @pytest.mark.parametrize("path", PAGES)
