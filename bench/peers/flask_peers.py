@@ -12,6 +12,9 @@ how the user is found differ:
 - ``sqlalchemy``: Flask-Session's SQLAlchemy backend on PostgreSQL; the
   user is built from the server-side session (its email was stored at
   sign-in), so the only query is the session's. Revocable: delete the row.
+- ``sqlalchemy_no_refresh``: the same with ``SESSION_REFRESH_EACH_REQUEST``
+  off, so a request only reads its session (which then expires a month
+  after sign-in, however much it is used).
 - ``redis``: Flask-Session's Redis backend, the user built the same way.
   Revocable: delete the key.
 
@@ -40,7 +43,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 BENCH_EMAIL = "bench@example.com"
-PEERS = ("user_loader", "sqlalchemy", "redis")
+PEERS = ("user_loader", "sqlalchemy", "sqlalchemy_no_refresh", "redis")
 
 
 class Base(DeclarativeBase):
@@ -73,7 +76,8 @@ def create_peer(peer: str) -> Flask:
     app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["PEERS_DATABASE_URL"]
     db.init_app(app)
-    if peer == "sqlalchemy":
+    if peer in ("sqlalchemy", "sqlalchemy_no_refresh"):
+        app.config["SESSION_REFRESH_EACH_REQUEST"] = peer == "sqlalchemy"
         app.config |= {"SESSION_TYPE": "sqlalchemy", "SESSION_SQLALCHEMY": db,
                        "SESSION_SQLALCHEMY_TABLE": "peer_flask_sessions"}
         Session(app)

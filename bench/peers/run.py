@@ -8,7 +8,8 @@ alternates, each with a cookie signed in beforehand:
 - Doorman on SQLite and on PostgreSQL (benchmark 1's app and session);
 - Flask + Flask-Login with Flask's stateless signed cookie (benchmark 1's baseline);
 - the same with Flask-Login's documented ``user_loader`` querying PostgreSQL;
-- Flask-Session's SQLAlchemy backend on PostgreSQL, and its Redis backend;
+- Flask-Session's SQLAlchemy backend on PostgreSQL (with its default of
+  writing the session back on every request, and without), and its Redis backend;
 - Django with django-user-sessions on PostgreSQL.
 
 The peers run from their own virtual environment (``bench/peers/.venv``,
@@ -67,6 +68,8 @@ PEERS = (
          "bench.peers.flask_peers:create_peer('user_loader')"),
     Peer("flask-session-sqlalchemy", "Flask-Session, SQLAlchemy backend", "postgresql", True,
          "bench.peers.flask_peers:create_peer('sqlalchemy')"),
+    Peer("flask-session-sqlalchemy-no-refresh", "Flask-Session, SQLAlchemy backend, no refresh per request",
+         "postgresql", True, "bench.peers.flask_peers:create_peer('sqlalchemy_no_refresh')"),
     Peer("flask-session-redis", "Flask-Session, Redis backend", "redis", True,
          "bench.peers.flask_peers:create_peer('redis')"),
     Peer("django-user-sessions", "Django + django-user-sessions", "postgresql", True,
@@ -107,7 +110,7 @@ def redis_answers() -> bool:
 def unavailable() -> str | None:
     """Why the benchmark cannot run here, or None."""
     if not postgresql_url():
-        return "set BENCH_DATABASE_URL to a PostgreSQL database: five of the seven servers need it"
+        return "set BENCH_DATABASE_URL to a PostgreSQL database: six of the eight servers need it"
     return None
 
 
