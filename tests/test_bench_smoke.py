@@ -159,11 +159,15 @@ def test_peers_skip_with_their_reason_without_postgresql(monkeypatch):
                            "BENCH_ARGS='--only 9'`: a pip install too slow for a smoke test")
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the peers need PostgreSQL")
 def test_peers(monkeypatch):
-    """About 30 s (eight servers, Django's migrations): run only where the peers are installed."""
+    """About 30 s (eight servers, Django's migrations): run only where the peers are installed.
+
+    ``run`` also ends every session on the server side at the end and raises
+    unless exactly the revocable peers then refuse their cookies.
+    """
     monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
     monkeypatch.setenv("BENCH_SCHEMA_PREFIX", "doorman_bench_smoke")
 
-    rows = peers.run(seconds=0.1, rounds=1, connections=2, generator="python", workers=1, warmup=0)
+    rows = peers.run(seconds=0.5, rounds=1, connections=2, generator="python", workers=1, warmup=0)
 
     measured = {(row.database, row.case): row.values for row in rows
                 if "revocable" in row.case and "fastest" not in row.case}

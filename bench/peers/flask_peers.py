@@ -27,7 +27,8 @@ session's expiry in the store). The stateless cookie is
 Environment: SECRET_KEY, PEERS_DATABASE_URL (a SQLAlchemy URL with the
 peers' schema as its search_path), PEERS_REDIS_URL, PEERS_REDIS_PREFIX.
 ``python -m bench.peers.flask_peers setup`` makes the tables and the account;
-``python -m bench.peers.flask_peers forget-redis`` deletes the peers' keys
+``python -m bench.peers.flask_peers end-sessions`` ends every peer's
+sessions on the server side (Django's too), and ``forget-redis`` deletes the peers' keys
 (those under PEERS_REDIS_PREFIX, in PEERS_REDIS_URL's database) and no others.
 """
 
@@ -122,6 +123,21 @@ def setup() -> None:
         db.engine.dispose()
 
 
+def end_sessions() -> None:
+    """End every peer's every session on the server side: Flask-Session's rows and keys, Django's rows.
+
+    What "sign out everywhere" is in each store; the benchmark checks that the
+    revocable peers refuse their cookie afterwards.
+    """
+    app = create_peer("user_loader")
+    with app.app_context():
+        db.session.execute(db.text("DELETE FROM peer_flask_sessions"))
+        db.session.execute(db.text("DELETE FROM user_sessions_session"))
+        db.session.commit()
+        db.engine.dispose()
+    forget_redis()
+
+
 def forget_redis() -> int:
     client = Redis.from_url(os.environ["PEERS_REDIS_URL"])
     prefix = os.environ["PEERS_REDIS_PREFIX"]
@@ -137,7 +153,9 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "setup":
         setup()
+    elif command == "end-sessions":
+        end_sessions()
     elif command == "forget-redis":
         print(forget_redis())
     else:
-        sys.exit("usage: python -m bench.peers.flask_peers setup|forget-redis")
+        sys.exit("usage: python -m bench.peers.flask_peers setup|end-sessions|forget-redis")

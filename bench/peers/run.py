@@ -33,7 +33,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, text
 
 from app.config import database_uri
-from bench.databases import SECRET_KEY, app_environment, postgresql_url, scratch_database
+from app.extensions import db, services
+from app.models import EndReason
+from app.services.sessions import Ending
+from bench.databases import SECRET_KEY, Database, app_environment, bench_app, postgresql_url, scratch_database
 from bench.report import Row, median, ms, progress
 from bench.request_path import DOORMAN_APP, PAGE, doorman_session
 from bench.servers import ROOT, WORKERS, Load, get, gunicorn, load_generator, run_load
@@ -147,6 +150,7 @@ def run(*, seconds: float = 3.0, rounds: int = 6, connections: int = 4, workers:
                     targets[peer.key] = (base[peer.key] + PAGE, {"Cookie": cookie, "User-Agent": USER_AGENT})
                 loads = _load_in_rounds(targets, seconds=seconds, rounds=rounds, connections=connections,
                                         warmup=warmup, generator=generator)
+                _check_revocable(peers, targets, {"sqlite": sqlite_db, "postgresql": pg_db}, python, peer_env)
         finally:
             if any(peer.database == "redis" for peer in peers):
                 _in_venv(python, ["-m", "bench.peers.flask_peers", "forget-redis"], peer_env)
@@ -220,6 +224,28 @@ def _check(key: str, url: str, headers: dict[str, str]) -> None:
     status, body = get(url, headers)
     if status != 200 or body != BENCH_EMAIL:
         raise RuntimeError(f"{key}: {url} answered {status} {body[:200]!r}, not the signed-in page")
+
+
+def _check_revocable(peers: list[Peer], targets: dict[str, tuple[str, dict[str, str]]],
+                     doorman_databases: dict[str, Database], python: Path, peer_env: dict[str, str]) -> None:
+    """End every session on the server side; the revocable peers must then refuse the cookie, the others not.
+
+    The column the table calls "revocable" is checked on every run, not taken on trust.
+    """
+    for database in doorman_databases.values():
+        app = bench_app(database)
+        with app.app_context():
+            services(app).sessions.end_everyone(Ending.by_system(EndReason.REVOKED_BY_SUPPORT))
+            db.session.commit()
+            db.engine.dispose()
+    _in_venv(python, ["-m", "bench.peers.flask_peers", "end-sessions"], peer_env)
+    for peer in peers:
+        url, headers = targets[peer.key]
+        status, body = get(url, headers)
+        refused = status != 200 or body != BENCH_EMAIL
+        if refused != peer.revocable:
+            raise RuntimeError(f"{peer.key}: after every session was ended it answered {status} {body[:100]!r}, "
+                               f"which a {'revocable' if peer.revocable else 'stateless'} session should not")
 
 
 class _peer_schema:
