@@ -16,6 +16,7 @@ from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_reference_app
 from bench.peers import run as peers
 from bench.report import Row
+from bench.servers import free_port
 from bench.statements import recorded_statements
 from tests.conftest import BACKENDS
 
@@ -152,6 +153,12 @@ def test_peers_skip_with_their_reason_without_postgresql(monkeypatch):
     [row] = peers.run()
 
     assert row.case == "skipped" and "BENCH_DATABASE_URL" in row.result
+
+
+def test_peers_see_no_redis_where_none_answers(monkeypatch):
+    monkeypatch.setattr(peers, "REDIS_PORT", free_port())  # nothing listens there
+
+    assert not peers.redis_answers()
 
 
 @pytest.mark.skipif(not peers.venv_python().exists(),
