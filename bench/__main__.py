@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): run the benchmarks and print one table.
 
 SQLite always; PostgreSQL too when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
-names a database the benchmarks may create and drop schemas in. Table-size
+names a database the benchmarks may create and drop schemas in. Benchmark 9
+(peers) needs PostgreSQL, and Redis for one of its rows. Table-size
 and cleanup benchmarks need PostgreSQL's millions of rows and run only there.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, text
 from app.config import database_uri
 from bench import cleanup, devices, enrichment, history, request_cost, request_path, sign_in_cost, table_size
 from bench.databases import backends, postgresql_url
+from bench.peers import run as peers
 from bench.report import Row, progress, render
 
 
@@ -43,7 +45,7 @@ POSTGRESQL_ONLY = {"4", "5", "7"}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs, to try it out")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="comma-separated benchmark numbers (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated benchmark numbers (default: all)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a floor is missed")
     args = parser.parse_args(argv)
     chosen = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -55,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         if number == "6":
             progress("6 sign-in enrichment")
             rows += enrichment.run(calls=300 if args.quick else 2000)
+            continue
+        if number == "9":  # every server in one run, SQLite and PostgreSQL alike
+            progress("9 peers")
+            rows += peers.run(seconds=2, rounds=2) if args.quick else peers.run()
             continue
         for backend in backends():
             if number in POSTGRESQL_ONLY and backend != "postgresql":

@@ -45,8 +45,11 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(*apps: tuple[str, dict[str, str]], workers: int = WORKERS,
-             startup_timeout: float = 30.0) -> Iterator[list[str]]:
+             startup_timeout: float = 30.0, python: str = sys.executable) -> Iterator[list[str]]:
     """Serve each (app spec, environment) on a free loopback port; yields their base URLs.
+
+    ``python`` is the interpreter whose gunicorn serves them: Doorman's by
+    default, another virtual environment's for the peers (benchmark 9).
 
     The servers start together (each takes a second or two to import the app)
     and are stopped by their own process ids when the block ends.
@@ -58,7 +61,7 @@ def gunicorn(*apps: tuple[str, dict[str, str]], workers: int = WORKERS,
             port = free_port()
             log = stack.enter_context(tempfile.TemporaryFile(mode="w+"))
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                  *GUNICORN_SETTINGS,
                  *_NO_CONTROL_SOCKET, "--log-level", "warning", "--chdir", str(ROOT), app_spec],
                 env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,

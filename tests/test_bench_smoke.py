@@ -6,6 +6,7 @@ set (in schemas of its own, dropped afterwards).
 """
 
 import math
+import os
 
 import pytest
 
@@ -13,7 +14,9 @@ from app.extensions import db
 from bench import cleanup, devices, enrichment, history, request_cost, request_path, sign_in_cost, table_size
 from bench.databases import app_environment, scratch_database
 from bench.doorman_wsgi import create_reference_app
+from bench.peers import run as peers
 from bench.report import Row
+from bench.servers import free_port
 from bench.statements import recorded_statements
 from tests.conftest import BACKENDS
 
@@ -141,3 +144,44 @@ def test_sign_in_cost(backend):
     parts = [row.values["p50"] for row in rows[:-1]]
     assert len(parts) == 4 and all(0 < p < 5 for p in parts)
     assert values(rows, "one sign-in")["p50"] == pytest.approx(sum(parts))
+
+
+def test_peers_skip_with_their_reason_without_postgresql(monkeypatch):
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+
+    [row] = peers.run()
+
+    assert row.case == "skipped" and "BENCH_DATABASE_URL" in row.result
+
+
+def test_peers_see_no_redis_where_none_answers(monkeypatch):
+    monkeypatch.setattr(peers, "REDIS_PORT", free_port())  # nothing listens there
+
+    assert not peers.redis_answers()
+
+
+@pytest.mark.skipif(not peers.venv_python().exists(),
+                    reason="the peers' virtual environment (bench/peers/.venv) is made by `make bench "
+                           "BENCH_ARGS='--only 9'`: a pip install too slow for a smoke test")
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="the peers need PostgreSQL")
+def test_peers(monkeypatch):
+    """About 30 s (eight servers, Django's migrations): run only where the peers are installed.
+
+    ``run`` also ends every session on the server side at the end and raises
+    unless exactly the revocable peers then refuse their cookies.
+    """
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.setenv("BENCH_SCHEMA_PREFIX", "doorman_bench_smoke")
+
+    rows = peers.run(seconds=0.5, rounds=1, connections=2, generator="python", workers=1, warmup=0)
+
+    measured = {(row.database, row.case): row.values for row in rows
+                if "revocable" in row.case and "fastest" not in row.case}
+    assert len(measured) == (8 if peers.redis_answers() else 7)
+    for case, numbers in measured.items():
+        assert numbers["requests"] > 0 and numbers["errors"] == 0, case
+        assert_sane_timing(numbers)
+        assert 0 < numbers["to_stateless"] < 10 and 0 < numbers["to_fastest_revocable"] < 10
+    assert measured["-", "Flask-Login, stateless signed cookie (not revocable)"]["to_stateless"] == 1
+    assert values(rows, "fastest revocable peer")["per_second"] > 0
