@@ -1,5 +1,5 @@
 # Doorman: `make run` to try it, `make test` to check it, `make check` to lint, type-check
-# and measure coverage, `make bench` to measure it (bench/README.md). Needs Python 3.11+ and make.
+# and measure coverage, `make bench` to measure it and `make soak` to load it for minutes (bench/README.md). Needs Python 3.11+ and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

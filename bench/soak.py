@@ -605,13 +605,14 @@ def run(minutes: float, *, accounts: int = ACCOUNTS, threads: int = THREADS, wor
                        for n, load in enumerate(loads)]
             progress(f"soak: {minutes:g} min, {accounts} accounts, {threads} threads, {workers} gunicorn workers")
             started = time.monotonic()
+            load_at_start = os.getloadavg()[0]
             for thread in helpers + drivers:
                 thread.start()
-            while any(thread.is_alive() for thread in drivers):
-                for thread in drivers:
-                    thread.join(timeout=30)
-                if time.monotonic() < deadline:
-                    progress(f"soak: {time.monotonic() - started:,.0f} s, {len(recorder.seen.requests):,} requests")
+            while time.monotonic() < deadline:
+                time.sleep(max(0.1, min(60.0, deadline - time.monotonic())))
+                progress(f"soak: {time.monotonic() - started:,.0f} s, {len(recorder.seen.requests):,} requests")
+            for thread in drivers:
+                thread.join(timeout=60)  # each finishes the action it is in
             stop.set()
             for thread in helpers:
                 thread.join(timeout=310)
@@ -620,8 +621,9 @@ def run(minutes: float, *, accounts: int = ACCOUNTS, threads: int = THREADS, wor
             recorder.seen.revoked_rows, recorder.seen.evented_rows = revocation_rows(conn)
         engine.dispose()
     verdicts = check(recorder.seen, session_limit=limit)
-    return verdicts, recorder.seen, {"seconds": elapsed, "accounts": accounts, "threads": threads,
-                                     "workers": workers, "limit": limit}
+    facts = {"seconds": elapsed, "accounts": accounts, "threads": threads, "workers": workers, "limit": limit,
+             "load": (load_at_start, os.getloadavg()[0])}
+    return verdicts, recorder.seen, facts
 
 
 def summary(verdicts: list[Verdict], seen: Observations, facts: dict[str, Any]) -> str:
@@ -631,7 +633,9 @@ def summary(verdicts: list[Verdict], seen: Observations, facts: dict[str, Any]) 
     lines = [
         f"Soak: {facts['seconds']:,.0f} s, {facts['accounts']} accounts, {facts['threads']} client threads, "
         f"gunicorn {facts['workers']} sync workers, PostgreSQL; "
-        f"{len(seen.requests) / max(facts['seconds'], 1):,.0f} requests/s overall.",
+        f"{len(seen.requests) / max(facts['seconds'], 1):,.0f} requests/s overall; "
+        f"load average {facts['load'][0]:.1f} at the start, {facts['load'][1]:.1f} at the end "
+        f"on {os.cpu_count()} cores.",
         "",
         "| requests | count | 5xx | failed | other 4xx | p50 | p99 |",
         "|---|---:|---:|---:|---:|---:|---:|",
