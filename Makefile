@@ -1,5 +1,5 @@
 # Doorman: `make run` to try it, `make test` to check it, `make check` to lint, type-check
-# and measure coverage, `make bench` to measure it (bench/README.md). Needs Python 3.11+ and make.
+# and measure coverage, `make bench` to measure it and `make soak` to load it for minutes (bench/README.md). Needs Python 3.11+ and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test check screenshots bench clean translations translations-extract translations-update
+.PHONY: install run test check screenshots bench soak clean translations translations-extract translations-update
 
 install: $(STAMP)
 
@@ -68,6 +68,12 @@ screenshots: $(STAMP) translations
 # BENCH_ARGS=--quick for a short run.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Mixed traffic against gunicorn and PostgreSQL for SOAK_MINUTES, its invariants checked as it runs;
+# exits 1 if one breaks. Needs SOAK_DATABASE_URL or BENCH_DATABASE_URL (it works in its own schema).
+SOAK_MINUTES ?= 10
+soak: $(STAMP) translations
+	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage
