@@ -108,6 +108,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(support_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(errors_bp)
+    if app.config["DOORMAN_ENV"] == "development":
+        # The mails `make run` received, to read and follow: never in production or in tests' default config.
+        from app.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
 
 
 def register_presenters(app: Flask) -> None:

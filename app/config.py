@@ -208,6 +208,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": env.get("MAIL_FROM") or "Doorman <doorman@localhost>",
         # Where links in mails point: the address people reach Doorman at.
         "PUBLIC_URL": _public_url(env, relaxed),
+        # Development only: where the local SMTP server of `make run` keeps what it receives (/dev/mail shows it).
+        "DEV_MAIL_DIRECTORY": env.get("DEV_MAIL_DIRECTORY") or os.path.join(instance_path, "mail"),
     }
     insecure_cookies_warning(settings)
     return settings
