@@ -52,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     env = {**os.environ, "DOORMAN_ENV": "development", "PYTHONUNBUFFERED": "1",
            "SMTP_URL": f"smtp://127.0.0.1:{args.mail_port}", "DEV_MAIL_DIRECTORY": os.path.abspath(args.mail_directory)}
+    # The links in the mails point at this very server, unless PUBLIC_URL says otherwise.
+    env.setdefault("PUBLIC_URL", f"http://{args.host}:{args.port}")
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     children: list[subprocess.Popen[bytes]] = []
     stopping = False

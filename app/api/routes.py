@@ -112,8 +112,12 @@ def refresh() -> Response:
     sent = json_body(RefreshRequest)
     try:
         tokens = services().sessions.refresh(sent.refresh_token)
-    except RefreshRefused:
-        db.session.commit()  # a reused token has just ended its session: that must stick
+    except RefreshRefused as refusal:
+        if refusal.ended is not None:
+            # A reused token has just ended its session: that, and the mail telling of it, must stick.
+            services().sessions_ended_mails.app_token_reused(refusal.ended.user, refusal.ended,
+                                                             where=sign_in_details(request))
+        db.session.commit()
         return problem_response(ApiProblem(
             401, "invalid-refresh-token", "Invalid refresh token",
             "The refresh token is unknown, expired or already used. Sign in again.",
