@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_presenters(app: Flask) -> None:
     """The presenters templates call as filters: words and times from data."""
+    from app.presenters.mail import mail_kind_name
     from app.presenters.plurals import plural
     from app.presenters.sessions import (
         APP_MARK,
@@ -131,6 +132,7 @@ def register_presenters(app: Flask) -> None:
     presenters: dict[str, Callable[..., Any]] = {
         "moment": moment, "short_date": short_date, "plural": plural, "is_app_session": is_app_session,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
+        "mail_kind": mail_kind_name,
     }
     for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)

@@ -6,6 +6,9 @@ desktop and phone width: zero violations.
 
 import pytest
 
+from app.extensions import db
+from app.extensions import services as services_of
+from app.models import MailKind
 from tests.browser.conftest import FIREFOX_LINUX, IPHONE
 from tests.conftest import PASSWORD
 from tests.helpers import client_details
@@ -25,6 +28,12 @@ def accounts(app, make_user, make_session):
     make_session(customer, **client_details(app, IPHONE, "147.156.1.1"))
     make_session(customer, **client_details(app, FIREFOX_LINUX, "81.2.69.142"))
     admin = make_user("admin@example.com", role="admin")
+    with app.app_context():  # an email given up on, so the admins' list of them has a row
+        outbox = services_of(app).outbox
+        mail = outbox.enqueue(user_id=customer.id, kind=MailKind.NEW_DEVICE.value, recipient=customer.email,
+                              subject="s", text_body="t", html_body="<p>h</p>")
+        outbox.failed_attempt(mail.id, "SMTPRecipientsRefused: 550 5.1.1 mailbox unavailable", permanent=True)
+        db.session.commit()
     return customer, admin
 
 
@@ -73,7 +82,7 @@ def test_no_page_has_an_accessibility_violation(app, chromium, live_server, acco
         _sign_in(page, live_server, admin.email)
         for path in ("/devices", "/activity", "/account/password", "/account/settings",
                      "/confirm-password?next=/devices", "/support/", "/support/?q=customer",
-                     f"/support/users/{customer.id}", "/support/audit"):
+                     f"/support/users/{customer.id}", "/support/audit", "/support/mail"):
             page.goto(live_server + path)
             if page.locator("form[action$='/open'] button").count():
                 found += _violations(page, axe)  # the "open this account?" step is a page too
