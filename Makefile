@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+MAIL_PORT ?= 8025
 
 .PHONY: install run test check screenshots bench soak clean translations translations-extract translations-update
 
@@ -45,7 +46,9 @@ translations-update: translations-extract
 run: $(STAMP) translations
 	DOORMAN_ENV=development $(FLASK) db upgrade
 	DOORMAN_ENV=development $(FLASK) demo load
-	DOORMAN_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+	# The app, a local SMTP server that keeps every mail in instance/mail/ (shown at /dev/mail)
+	# and the mail worker, all on 127.0.0.1; Ctrl-C stops all three.
+	DOORMAN_ENV=development $(BIN)/python -m app.dev_run --host $(HOST) --port $(PORT) --mail-port $(MAIL_PORT)
 
 test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

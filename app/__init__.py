@@ -118,10 +118,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(errors_bp)
     init_health(app)
+    if app.config["DOORMAN_ENV"] == "development":
+        # The mails `make run` received, to read and follow: never in production or in tests' default config.
+        from app.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
 
 
 def register_presenters(app: Flask) -> None:
     """The presenters templates call as filters: words and times from data."""
+    from app.presenters.mail import mail_kind_name
     from app.presenters.plurals import plural
     from app.presenters.sessions import (
         APP_MARK,
@@ -139,6 +145,7 @@ def register_presenters(app: Flask) -> None:
         "moment": moment, "short_date": short_date, "plural": plural, "is_app_session": is_app_session,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
         "moved_to": moved_to, "device_group_label": device_group_label,
+        "mail_kind": mail_kind_name,
     }
     for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)

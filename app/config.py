@@ -234,6 +234,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DATABASE_PREPARE_THRESHOLD": _prepare_threshold(env, "DATABASE_PREPARE_THRESHOLD"),
         # text: Flask's usual lines. json: one JSON object a line, a line per request (app/request_log.py).
         "LOG_FORMAT": _log_format(env, "LOG_FORMAT"),
+        # Development only: where the local SMTP server of `make run` keeps what it receives (/dev/mail shows it).
+        "DEV_MAIL_DIRECTORY": env.get("DEV_MAIL_DIRECTORY") or os.path.join(instance_path, "mail"),
     }
     insecure_cookies_warning(settings)
     return settings

@@ -18,6 +18,7 @@ ROUTES = [
     ("POST", "/support/users/{customer}/sign-out-all", "customer"),
     ("POST", "/support/users/{customer}/sessions/{customer_session}/reveal-ip", "customer"),
     ("GET", "/support/audit", None),
+    ("GET", "/support/mail", None),
     ("GET", "/support/users/{colleague}", "colleague"),
     ("POST", "/support/users/{colleague}/open", "colleague"),
     ("POST", "/support/users/{colleague}/sessions/{colleague_session}/sign-out", "colleague"),
@@ -28,8 +29,8 @@ SIGN_IN = "sign in"
 EXPECTED = {
     "anonymous": [SIGN_IN] * len(ROUTES),
     "user": [403] * len(ROUTES),
-    "support": [200, 200, 200, 302, 302, 302, 302, 403, 403, 403, 403, 403, 403],
-    "admin": [200, 200, 200, 302, 302, 302, 302, 200, 200, 302, 302, 302, 302],
+    "support": [200, 200, 200, 302, 302, 302, 302, 403, 403, 403, 403, 403, 403, 403],
+    "admin": [200, 200, 200, 302, 302, 302, 302, 200, 200, 200, 302, 302, 302, 302],
 }
 CASES = [(role, method, path, touches, expected)
          for role, statuses in EXPECTED.items()

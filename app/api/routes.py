@@ -91,14 +91,13 @@ def token() -> Response:
         raise ApiProblem(429, "too-many-attempts", "Too many wrong passwords",
                          "For the account's safety, wait and try again.",
                          headers={"Retry-After": str(refusal.retry_after)}) from None
-    if sign_in.device_id:
-        details["extra"] = {**details["extra"], "device_id": sign_in.device_id}
     try:
         tokens = services().sessions.open_app_session(credentials, client_name=sign_in.client_name, **details)
     except CredentialsChanged:
         raise _wrong_credentials() from None
     row = db.session.get(UserSession, tokens.session_id)  # still in the Session: no query
     if row is not None:
+        # Only the device_id's hash is kept, on the known device the session links to: never the value itself.
         sighting = services().known_devices.app_signed_in(row, sign_in.device_id)
         services().new_device_alerts.signed_in(credentials.user, row, sighting)
     db.session.commit()
@@ -113,8 +112,12 @@ def refresh() -> Response:
     sent = json_body(RefreshRequest)
     try:
         tokens = services().sessions.refresh(sent.refresh_token)
-    except RefreshRefused:
-        db.session.commit()  # a reused token has just ended its session: that must stick
+    except RefreshRefused as refusal:
+        if refusal.ended is not None:
+            # A reused token has just ended its session: that, and the mail telling of it, must stick.
+            services().sessions_ended_mails.app_token_reused(refusal.ended.user, refusal.ended,
+                                                             where=sign_in_details(request))
+        db.session.commit()
         return problem_response(ApiProblem(
             401, "invalid-refresh-token", "Invalid refresh token",
             "The refresh token is unknown, expired or already used. Sign in again.",

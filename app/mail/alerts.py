@@ -21,6 +21,7 @@ from app.languages import DEFAULT_LANGUAGE
 from app.mail.links import LinkFor
 from app.models import MailKind, OutboxMail, User, UserSession
 from app.presenters.devices import device_summary, place_label
+from app.presenters.sessions import app_name, session_title
 from app.services.known_devices import Sighting
 from app.services.mail_outbox import MailOutbox
 
@@ -129,6 +130,30 @@ class SessionsEndedMails:
             )]
             return self._enqueue(user, MailKind.OTHER_SESSIONS_SIGNED_OUT, language,
                                  _("Your other Doorman sessions were signed out"), lines, facts)
+
+    def app_token_reused(self, user: User, session: UserSession, *, where: Mapping[str, Any]) -> OutboxMail:
+        """An app's session was ended because an old refresh token of it was sent again, from ``where``."""
+        language = reader_language(user)
+        with force_locale(language):
+            now = _when(user, session.time_zone, self._clock.now(), language)
+            facts = SignInFacts(
+                device=session_title(session),
+                place=place_label(session.country, session.city, session.ip_address, session.places),
+                ip_address=session.ip_address or _("unknown"),
+                at=_when(user, session.time_zone, session.created_at, language), new_country=False,
+            )
+            sent_from = place_label(where.get("country"), where.get("city"), where.get("ip_address"),
+                                    (where.get("extra") or {}).get("places"))
+            lines = [
+                _("%(app)s was signed out of your Doorman account because an old sign-in token of it was used "
+                  "again. Either the app was copied, or someone else got hold of that token.", app=app_name(session)),
+                _("When: %(time)s.", time=now),
+                _("The old token was sent from %(place)s (IP address %(ip)s).", place=sent_from,
+                  ip=where.get("ip_address") or _("unknown")),
+                _("The app's sign-in:"),
+            ]
+            return self._enqueue(user, MailKind.APP_TOKEN_REUSED, language,
+                                 _("An app was signed out of your Doorman account"), lines, facts)
 
     def _enqueue(self, user: User, kind: MailKind, language: str, subject: str, lines: list[str],
                  facts: SignInFacts | None) -> OutboxMail:

@@ -24,6 +24,7 @@ class MailKind(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     SESSIONS_ENDED_BY_SUPPORT = "sessions_ended_by_support"
     OTHER_SESSIONS_SIGNED_OUT = "other_sessions_signed_out"
+    APP_TOKEN_REUSED = "app_token_reused"
 
 
 class OutboxMail(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import MailStatus, OutboxMail
+from app.services.paging import Page, paginate
 
 # How long a claimed mail is left to its worker before another may try it.
 CLAIM_LEASE = timedelta(minutes=5)
@@ -26,6 +27,7 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 MAX_ATTEMPTS = 8
 ERROR_MAX_LENGTH = 500
+FAILED_PER_PAGE = 25
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -85,9 +87,7 @@ class MailOutbox:
         self._db.flush()
         return mail.status
 
-    def failed(self, limit: int = 50) -> Sequence[OutboxMail]:
-        """The mails given up on, newest first (for admins)."""
-        return self._db.scalars(
-            select(OutboxMail).where(OutboxMail.status == MailStatus.FAILED.value)
-            .order_by(OutboxMail.created_at.desc()).limit(limit)
-        ).all()
+    def failed(self, *, page: int = 1, per_page: int = FAILED_PER_PAGE) -> Page[OutboxMail]:
+        """One page of the mails given up on, newest first (for admins)."""
+        return paginate(self._db, select(OutboxMail).where(OutboxMail.status == MailStatus.FAILED.value)
+                        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()), page=page, per_page=per_page)

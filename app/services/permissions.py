@@ -18,6 +18,7 @@ class Permission:
     END_SESSIONS = "support.end_sessions"
     VIEW_STAFF_AUDIT = "support.view_staff_audit"
     VIEW_SYSTEM_DETAILS = "support.view_system_details"  # how Doorman itself is set up: its GeoIP database
+    VIEW_FAILED_MAIL = "support.view_failed_mail"  # the emails Doorman gave up sending: recipients and errors
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -25,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SUPPORT: frozenset({Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS}),
     Role.ADMIN: frozenset({
         Permission.VIEW_ACCOUNTS, Permission.END_SESSIONS, Permission.VIEW_STAFF_AUDIT, Permission.VIEW_SYSTEM_DETAILS,
+        Permission.VIEW_FAILED_MAIL,
     }),
 }
 

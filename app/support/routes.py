@@ -199,6 +199,13 @@ def audit() -> tuple[str, int]:
     return render_template("support/audit.html", form=form, page=page, rows=rows), 200
 
 
+@bp.get("/mail")
+@staff_required(Permission.VIEW_FAILED_MAIL)
+def failed_mail() -> str:
+    """The emails Doorman gave up sending, newest first, with why: for admins."""
+    return render_template("support/failed_mail.html", page=services().outbox.failed(page=_page()))
+
+
 def _refused(form: EndSessionForm | EndAllSessionsForm | RevealIPForm, user_id: int) -> Response:
     for errors in form.errors.values():
         for error in errors:

@@ -43,7 +43,15 @@ class AppTokens(NamedTuple):
 
 
 class RefreshRefused(Exception):
-    """The refresh token opens nothing: unknown, expired, ended, or just ended for being reused."""
+    """The refresh token opens nothing: unknown, expired, ended, or just ended for being reused.
+
+    ``ended`` is the session this refusal has just ended, when the token had
+    already been exchanged (reuse) and its session was still open; otherwise None.
+    """
+
+    def __init__(self, ended: UserSession | None = None) -> None:
+        super().__init__("refresh token refused" + (" (reused: its session was ended)" if ended else ""))
+        self.ended = ended
 
 
 class SessionAppTokens(SessionLifecycle):
@@ -86,8 +94,9 @@ class SessionAppTokens(SessionLifecycle):
         The exchange is one UPDATE whose WHERE names the old hash, so of two
         requests presenting the same token only one can win; the other finds
         it rotated, which is reuse. Reuse ends the session and records
-        refresh_token_reused before raising RefreshRefused: the caller commits
-        that ending even though it answers with a refusal.
+        refresh_token_reused before raising RefreshRefused, whose ``ended`` is
+        that session: the caller commits that ending (and tells the person)
+        even though it answers with a refusal.
         """
         if not is_well_formed_token(refresh_token):
             raise RefreshRefused()
@@ -125,16 +134,15 @@ class SessionAppTokens(SessionLifecycle):
                 self._db.flush()
                 return AppTokens(holder.id, access, refresh, access_expires_at)
             # Another request exchanged this token first: presenting it again is reuse.
-        self._end_for_reuse(old_hash)
-        raise RefreshRefused()
+        raise RefreshRefused(ended=self._end_for_reuse(old_hash))
 
-    def _end_for_reuse(self, old_hash: str) -> None:
-        """If ``old_hash`` was already exchanged, end its session (if still open) and record why."""
+    def _end_for_reuse(self, old_hash: str) -> UserSession | None:
+        """If ``old_hash`` was already exchanged, end its session (if still open), record why, and return it."""
         session_id = self._db.scalar(
             select(RotatedRefreshToken.session_id).where(RotatedRefreshToken.refresh_token_hash == old_hash)
         )
         if session_id is None:
-            return
+            return None
         # The session row only, not the account first (_lock_user): this path
         # holds no other row, and the event's foreign key takes FOR KEY SHARE on
         # the account, which the account lock (FOR NO KEY UPDATE) never blocks,
@@ -147,12 +155,13 @@ class SessionAppTokens(SessionLifecycle):
             .with_for_update()
         )
         if row is None:
-            return
+            return None
         row.is_active = False
         row.revoked_at = self._clock.now()
         row.revoked_reason = EndReason.REFRESH_TOKEN_REUSED
         self._db.flush()
         self._events.refresh_token_reused(row)
+        return row
 
     def resolve_bearer(self, access_token: str) -> SignedInUser | None:
         """The open app session an access token belongs to, in one SELECT, as ``resolve`` does for cookies."""
