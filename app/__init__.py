@@ -127,6 +127,7 @@ def register_presenters(app: Flask) -> None:
         APP_MARK,
         APP_MARK_DESCRIPTION,
         device_group_label,
+        device_group_title,
         is_app_session,
         moved_to,
         session_label,
@@ -139,6 +140,7 @@ def register_presenters(app: Flask) -> None:
         "moment": moment, "short_date": short_date, "plural": plural, "is_app_session": is_app_session,
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
         "moved_to": moved_to, "device_group_label": device_group_label,
+        "device_group_title": device_group_title,
     }
     for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)
