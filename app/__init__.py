@@ -133,6 +133,7 @@ def register_presenters(app: Flask) -> None:
         APP_MARK,
         APP_MARK_DESCRIPTION,
         device_group_label,
+        device_group_title,
         is_app_session,
         moved_to,
         session_label,
@@ -146,6 +147,7 @@ def register_presenters(app: Flask) -> None:
         "session_title": session_title, "session_place": session_place, "session_label": session_label,
         "moved_to": moved_to, "device_group_label": device_group_label,
         "mail_kind": mail_kind_name,
+        "device_group_title": device_group_title,
     }
     for name, presenter in presenters.items():
         app.add_template_filter(presenter, name)

@@ -115,11 +115,19 @@ def test_another_accounts_session_is_no_device_of_mine(app, make_user, make_sess
 
 
 def test_signing_out_this_device_signs_this_browser_out_and_its_other_sessions(app, make_user, make_session):
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import UserSession
     from tests.helpers import active_sessions, client_details, signed_in_client
 
     owner = make_user("here@example.com")
-    make_session(owner, **client_details(app, CHROME_MAC, "10.0.0.2"))
+    other, _ = make_session(owner, **client_details(app, CHROME_MAC, "10.0.0.2"))
     browser = signed_in_client(app, owner.email, user_agent=CHROME_MAC, ip_address="10.0.0.2")
+    with app.app_context():  # the other session was opened by this browser too (its device cookie)
+        device_id = db.session.scalar(db.select(UserSession.known_device_id).where(UserSession.id != other.id))
+        db.session.execute(update(UserSession).where(UserSession.id == other.id).values(known_device_id=device_id))
+        db.session.commit()
     [first, *_] = active_sessions(app, owner.id)
 
     response = browser.post(f"/devices/{first.id}/sign-out-device")

@@ -24,8 +24,13 @@ def activity() -> str:
     page = services().audit.activity(
         current_user.id, since=since, page=request.args.get("page", 1, type=int), per_page=ACTIVITY_PER_PAGE
     )
+    # The names given to the devices of the page's sessions: one statement for the page, not one per entry.
+    names = services().known_devices.names_of_sessions(
+        current_user.id, {event.session_id for event in page.items if event.session_id is not None}
+    )
     return render_template(
-        "account/activity.html", page=page, entries=describe_all(page.items), days=ACTIVITY_DAYS
+        "account/activity.html", page=page, entries=describe_all(page.items, device_names=names),
+        days=ACTIVITY_DAYS,
     )
 
 

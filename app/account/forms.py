@@ -3,10 +3,11 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.i18n import LANGUAGES
+from app.models.known_device import KNOWN_DEVICE_NAME_MAX_LENGTH
 from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 
@@ -19,6 +20,26 @@ class DismissMoveForm(FlaskForm):
     """Seen it: a moved session is no longer flagged. A POST carrying only its CSRF token."""
 
     submit = SubmitField(_l("Dismiss"))
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class DeviceNameForm(FlaskForm):
+    """What a person calls one of their devices ("Work laptop"): 1 to 40 characters, or "Clear name".
+
+    The name is kept as typed, spaces around it aside; it is never translated, and escaped wherever shown.
+    """
+
+    name = StringField(
+        _l("Name for this device"), filters=[_stripped],
+        validators=[DataRequired(message=_l("Type a name for this device, or clear its name.")),
+                    Length(min=1, max=KNOWN_DEVICE_NAME_MAX_LENGTH,
+                           message=_l("A device’s name can be at most %(max)d characters."))],
+    )
+    submit = SubmitField(_l("Save name"))
+    clear = SubmitField(_l("Clear name"))
 
 
 class ChangePasswordForm(FlaskForm):

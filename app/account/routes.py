@@ -9,15 +9,15 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from app.account import bp
-from app.account.forms import DismissMoveForm, SignOutOthersForm
+from app.account.forms import DeviceNameForm, DismissMoveForm, SignOutOthersForm
 from app.auth.reauth import recent_authentication_required
 from app.auth.responses import end_this_session, reauthenticated_response
 from app.auth.throttle import password_form
 from app.extensions import db, services
 from app.models import EndReason, User
-from app.presenters.sessions import signed_out_device, signed_out_one, signed_out_others
+from app.presenters.sessions import device_renamed, signed_out_device, signed_out_one, signed_out_others
 from app.request_details import client_ip, sign_in_details
-from app.services.errors import SessionNotFound
+from app.services.errors import DeviceNotFound, InvalidDeviceName, SessionNotFound
 from app.services.sessions import Ending
 from app.services.sessions.grouping import group_by_device
 
@@ -35,13 +35,38 @@ def devices() -> str:
     return _devices_page(SignOutOthersForm())
 
 
-def _devices_page(others_form: SignOutOthersForm) -> str:
+def _devices_page(others_form: SignOutOthersForm, *, naming: tuple[int, DeviceNameForm] | None = None) -> str:
+    """The page; ``naming`` is a device's name form that was refused, shown open with what was typed."""
     sessions = services().sessions.list_active(current_user.id)
     groups = group_by_device(sessions, this_session_id=current_user.session_id)
     return render_template(
         "account/devices.html", sessions=[s for g in groups for s in g.sessions], groups=groups,
         now=services().clock.now(), others_form=others_form, dismiss_form=DismissMoveForm(),
+        naming_device_id=naming[0] if naming else None, naming_form=naming[1] if naming else None,
     )
+
+
+@bp.post("/devices/known/<int:device_id>/name")
+@login_required
+def name_device(device_id: int) -> Response | str:
+    """Name one of this account's devices, rename it, or clear its name (CSRFProtect checked the form)."""
+    if not services().known_devices.is_theirs(current_user.id, device_id):
+        raise NotFound(_("That device does not exist."))  # another account's device is unknown, like none
+    form = DeviceNameForm()
+    clearing = bool(form.clear.data)
+    if not clearing and not form.validate():
+        flash(form.name.errors[0], "error")
+        return _devices_page(SignOutOthersForm(formdata=None), naming=(device_id, form))
+    try:
+        device = services().known_devices.rename(current_user.id, device_id, None if clearing else form.name.data)
+    except DeviceNotFound:
+        raise NotFound(_("That device does not exist.")) from None
+    except InvalidDeviceName:  # the form's Length already refuses it; the service keeps the rule too
+        db.session.rollback()
+        return _devices_page(SignOutOthersForm(formdata=None), naming=(device_id, form))
+    db.session.commit()
+    flash(device_renamed(device.name), "success")
+    return redirect(url_for("account.devices"))
 
 
 def _back_to_devices(**_: object) -> str:
@@ -134,6 +159,9 @@ def end_other_sessions() -> Response | str:
     )
     owner = db.session.get(User, current_user.id)
     if count and owner is not None:
-        services().sessions_ended_mails.others_signed_out(owner, count=count, where=where)  # committed with it
+        services().sessions_ended_mails.others_signed_out(  # committed with it
+            owner, count=count, where=where,
+            device_name=services().known_devices.name_of_session(current_user.session_id),
+        )
     # Entering the password was a re-authentication: a new token and a fresh window.
     return reauthenticated_response(url_for("account.devices"), success_message=signed_out_others(count))

@@ -4,7 +4,8 @@ Rendering needs an application context (templates, translations); it runs
 inside the sign-in's request, and writes the outbox row in its transaction.
 """
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,8 @@ class SignInFacts:
     ip_address: str
     at: str
     new_country: bool
+    # The name its owner gave the device ("Work laptop"), as typed; a new device has none yet.
+    name: str | None = None
 
 
 def reader_language(user: User) -> str:
@@ -85,12 +88,15 @@ class SessionsEndedMails:
     """The mails that say sessions were ended: by support (with their reason), or from one of the person's devices.
 
     They cannot be turned off: each tells of a change the person did not necessarily make.
+    ``device_names`` gives the name of a session's device (KnownDevices.name_of_session).
     """
 
-    def __init__(self, outbox: MailOutbox, *, clock: Clock, devices_url: str) -> None:
+    def __init__(self, outbox: MailOutbox, *, clock: Clock, devices_url: str,
+                 device_names: Callable[[uuid.UUID], str | None] | None = None) -> None:
         self._outbox = outbox
         self._clock = clock
         self._devices_url = devices_url
+        self._names = device_names
 
     def by_support(self, user: User, *, count: int, reason: str, session: UserSession | None = None) -> OutboxMail:
         """Support ended ``count`` sessions; ``session`` is the one, when only one was."""
@@ -107,14 +113,19 @@ class SessionsEndedMails:
                     place=place_label(session.country, session.city, session.ip_address, session.places),
                     ip_address=session.ip_address or _("unknown"),
                     at=_when(user, session.time_zone, self._clock.now(), language), new_country=False,
+                    name=self._names(session.id) if self._names is not None else None,
                 )
             when = _when(user, session.time_zone if session else None, self._clock.now(), language)
             lines = [headline, _("When: %(time)s.", time=when), _("The reason they gave: %(reason)s", reason=reason)]
             return self._enqueue(user, MailKind.SESSIONS_ENDED_BY_SUPPORT, language,
                                  _("Doorman support signed you out"), lines, facts)
 
-    def others_signed_out(self, user: User, *, count: int, where: Mapping[str, Any]) -> OutboxMail:
-        """Every other session was signed out from one device, described by ``where`` (sign-in details)."""
+    def others_signed_out(self, user: User, *, count: int, where: Mapping[str, Any],
+                          device_name: str | None = None) -> OutboxMail:
+        """Every other session was signed out from one device, described by ``where`` (sign-in details).
+
+        ``device_name`` is the name its owner gave that device, if any.
+        """
         language = reader_language(user)
         with force_locale(language):
             facts = SignInFacts(
@@ -123,6 +134,7 @@ class SessionsEndedMails:
                                   (where.get("extra") or {}).get("places")),
                 ip_address=where.get("ip_address") or _("unknown"),
                 at=_when(user, where.get("time_zone"), self._clock.now(), language), new_country=False,
+                name=device_name,
             )
             lines = [ngettext(
                 "%(num)d other session of your Doorman account was signed out, from this device:",

@@ -14,6 +14,7 @@ that keep English words (the ``device_summary`` and ``place`` columns),
 shown as stored.
 """
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,17 +41,23 @@ class ActivityEntry:
     failed: bool
     # The User-Agent a failed sign-in sent, as sent: for staff readers only.
     user_agent: str | None = None
+    # The name its owner gave the device of the event's session ("Work laptop"), shown as typed.
+    device_name: str | None = None
 
     @property
     def at(self) -> datetime:
         return self.when.at
 
 
-def describe_all(events: Iterable[SecurityEvent], *, for_staff: bool = False) -> list[ActivityEntry]:
-    return [describe(event, for_staff=for_staff) for event in events]
+def describe_all(events: Iterable[SecurityEvent], *, for_staff: bool = False,
+                 device_names: Mapping[uuid.UUID, str] | None = None) -> list[ActivityEntry]:
+    """``device_names``: the names of the devices of the events' sessions, by session id."""
+    names = device_names or {}
+    return [describe(event, for_staff=for_staff, device_name=names.get(event.session_id) if event.session_id else None)
+            for event in events]
 
 
-def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
+def describe(event: SecurityEvent, *, for_staff: bool = False, device_name: str | None = None) -> ActivityEntry:
     """One event as an entry; staff events need ``event.actor`` loaded when ``for_staff``."""
     sentence, note = _Sentences(event, for_staff).tell()
     return ActivityEntry(
@@ -61,6 +68,7 @@ def describe(event: SecurityEvent, *, for_staff: bool = False) -> ActivityEntry:
         by_support=event.actor_kind == ActorKind.STAFF,
         failed=event.event_type == EventType.SIGN_IN_FAILED,
         user_agent=(event.details or {}).get("user_agent") if for_staff else None,
+        device_name=device_name,
     )
 
 

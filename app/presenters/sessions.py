@@ -79,6 +79,22 @@ def device_group_label(group: DeviceGroup) -> str:
     return f"{device} · {session_place(first)} · {count}"
 
 
+def device_group_title(group: DeviceGroup) -> str:
+    """What an entry of the devices page is called: the name its owner gave it, else "Chrome on macOS"."""
+    if group.name:
+        return group.name
+    first = group.sessions[0]
+    return app_name(first) if is_app_session(first) else device_summary(first.browser, first.os, None,
+                                                                         versions=False)
+
+
+def device_renamed(name: str | None) -> str:
+    """The message after naming a device or clearing its name; the name is shown as typed (and escaped)."""
+    if name is None:
+        return gettext("The device’s name was cleared.")
+    return gettext("This device is now called “%(name)s”.", name=name)
+
+
 def session_label(row: SessionRow) -> str:
     """A short name for one session, for buttons and messages: "Safari on iPhone in Valencia".
 

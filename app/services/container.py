@@ -100,7 +100,8 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     return Services(
         known_devices=known_devices, outbox=outbox, new_device_alerts=new_device_alerts,
         password_changed_mails=PasswordChangedMails(outbox, clock=clock, devices_url=devices_url),
-        sessions_ended_mails=SessionsEndedMails(outbox, clock=clock, devices_url=devices_url),
+        sessions_ended_mails=SessionsEndedMails(outbox, clock=clock, devices_url=devices_url,
+                                                device_names=known_devices.name_of_session),
         clock=clock, audit=audit, event_partitions=event_partitions, sessions=sessions, users=users,
         organisations=OrganisationService(session),
         support=support, geo=geo,

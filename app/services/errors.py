@@ -66,3 +66,11 @@ class OrganisationExists(DoormanError):
 
 class InvalidOrganisationName(DoormanError):
     """An organisation's name is 1 to 100 characters, once trimmed."""
+
+
+class DeviceNotFound(DoormanError):
+    """No known device with that id belongs to the user asking."""
+
+
+class InvalidDeviceName(DoormanError):
+    """A device's name must be 1 to 40 characters once the spaces around it are stripped."""

@@ -7,6 +7,8 @@ device, or comes from a country it has never signed in from; the caller then
 enqueues the alert in the same transaction. Methods flush; the caller commits.
 """
 
+import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import KnownCountry, KnownDevice, UserSession
+from app.models.known_device import KNOWN_DEVICE_NAME_MAX_LENGTH
+from app.services.errors import DeviceNotFound, InvalidDeviceName
 from app.services.sessions.tokens import hash_token, is_well_formed_token, new_token
 
 
@@ -74,6 +78,52 @@ class KnownDevices:
         row.known_device_id = device.id
         self._db.flush()
         return Sighting(device, new_device, new_country, None)
+
+    def is_theirs(self, user_id: int, device_id: int) -> bool:
+        """Whether ``device_id`` is one of ``user_id``'s known devices."""
+        return self._db.scalar(
+            select(KnownDevice.id).where(KnownDevice.id == device_id, KnownDevice.user_id == user_id)
+        ) is not None
+
+    def rename(self, user_id: int, device_id: int, name: str | None) -> KnownDevice:
+        """Give one of ``user_id``'s devices a name ("Work laptop"), or none (``None`` or blank clears it).
+
+        The name is kept as typed but for the spaces around it: 1 to 40
+        characters. Another account's device, or an unknown one, is DeviceNotFound.
+        """
+        device = self._db.scalar(
+            select(KnownDevice).where(KnownDevice.id == device_id, KnownDevice.user_id == user_id)
+        )
+        if device is None:
+            raise DeviceNotFound(str(device_id))
+        cleaned = (name or "").strip() or None
+        if cleaned is not None and len(cleaned) > KNOWN_DEVICE_NAME_MAX_LENGTH:
+            raise InvalidDeviceName(cleaned)
+        device.name = cleaned
+        self._db.flush()
+        return device
+
+    def name_of_session(self, session_id: uuid.UUID) -> str | None:
+        """The name its owner gave the device a session was opened from, if any."""
+        return self._db.scalar(
+            select(KnownDevice.name)
+            .join(UserSession, (UserSession.known_device_id == KnownDevice.id)
+                  & (UserSession.user_id == KnownDevice.user_id))
+            .where(UserSession.id == session_id)
+        )
+
+    def names_of_sessions(self, user_id: int, session_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The named devices of ``user_id``'s sessions among ``session_ids``, in one statement."""
+        if not session_ids:
+            return {}
+        rows = self._db.execute(
+            select(UserSession.id, KnownDevice.name)
+            .join(KnownDevice, (KnownDevice.id == UserSession.known_device_id)
+                  & (KnownDevice.user_id == UserSession.user_id))
+            .where(UserSession.user_id == user_id, UserSession.id.in_(list(session_ids)),
+                   KnownDevice.name.is_not(None))
+        )
+        return {session_id: name for session_id, name in rows if name is not None}
 
     def forget_unseen(self, *, now: datetime | None = None) -> int:
         """Delete the devices not seen for the lifetime (their sessions keep no link to them)."""

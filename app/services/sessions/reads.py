@@ -2,13 +2,13 @@
 
 import uuid
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
-from app.models import User, UserSession
+from app.models import KnownDevice, User, UserSession
 from app.services.enrichment import PLACES_KEY
 from app.services.sessions.lookup import LAST_PLACES_KEY, active_at
 from app.services.sessions.tokens import hash_token
@@ -42,13 +42,22 @@ class ActiveSession(NamedTuple):
     last_country: str | None = None
     last_city: str | None = None
     last_places: dict[str, dict[str, str]] | None = None
+    # The browser (device cookie) or app (device_id) it was opened from, and the name its owner gave it.
+    known_device_id: int | None = None
+    device_name: str | None = None
 
 
-_ACTIVE_SESSION_COLUMNS = tuple(
-    # The places' names, not the rest of the metadata; in the fields' order.
-    UserSession.extra[name].label(name) if name in (PLACES_KEY, LAST_PLACES_KEY) else getattr(UserSession, name)
-    for name in ActiveSession._fields
-)
+def _active_session_column(name: str) -> Any:
+    if name in (PLACES_KEY, LAST_PLACES_KEY):
+        # The places' names, not the rest of the metadata.
+        return UserSession.extra[name].label(name)
+    if name == "device_name":
+        return KnownDevice.name.label(name)
+    return getattr(UserSession, name)
+
+
+# In the fields' order; the device's name comes from the same statement (an outer join), not a query per row.
+_ACTIVE_SESSION_COLUMNS = tuple(_active_session_column(name) for name in ActiveSession._fields)
 
 
 class EndedSession(NamedTuple):
@@ -68,6 +77,8 @@ class SessionReads:
         """The user's active sessions, most recently active first."""
         rows = self._db.execute(
             select(*_ACTIVE_SESSION_COLUMNS)
+            .outerjoin(KnownDevice, (KnownDevice.id == UserSession.known_device_id)
+                       & (KnownDevice.user_id == UserSession.user_id))
             .where(UserSession.user_id == user_id, active_at(self._clock.now()))
             .order_by(UserSession.last_activity_at.desc(), UserSession.created_at.desc())
         )
