@@ -5,6 +5,20 @@ Every message to the operator is in the operator's language: ``DOORMAN_LANGUAGE`
 (``es_ES.UTF-8`` is Spanish), else English (app.i18n.language_of_environment).
 Help texts are lazy strings, translated when the help is shown: click reads a
 command's help then, and ``TranslatedOption`` keeps an option's help lazy too.
+
+click's own words ("Usage:", "Options:", "Show this message and exit.",
+"[default: ...]", "Error: Missing argument ...", "... is not in the range ...",
+"Aborted!") come from a small catalog of their own,
+``app/translations/<language>/LC_MESSAGES/click.po``: click asks the standard
+library's ``gettext`` for them under names it imported into its modules, and
+``app.click_words.speak_the_operators_language`` (run by ``register_cli``)
+rebinds those names, in click's modules only, to that catalog in the same
+language. No global gettext state or environment variable is touched, so the
+web app and other libraries are unaffected; app/click_words.py says why.
+click makes a command's ``--help`` option once and keeps it, so its help is
+set again, in the language of the moment, each time it is asked for.
+Still English: the type names click puts into a few messages ("integer",
+"integer range") and Flask's own commands (``run``, ``shell``, ``routes``, ``db``).
 """
 
 import time
@@ -20,6 +34,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.click_words import click_gettext
 from app.config import ConfigurationError
 from app.extensions import db, services
 from app.mail.delivery import MailDelivery, SmtpServer
@@ -69,13 +84,23 @@ class TranslatedOption(_LazyHelp, click.Option):
         self.help = help
 
 
-class TranslatedCommand(_LazyHelp, click.Command):
+class _HelpOptionInTheLanguageOfTheMoment(click.Command):
+    """click makes a command's ``--help`` option once and keeps it, with its help in that first moment's language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = click_gettext("Show this message and exit.")
+        return option
+
+
+class TranslatedCommand(_LazyHelp, _HelpOptionInTheLanguageOfTheMoment):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _app_context_for(ctx):
             super().format_help(ctx, formatter)
 
 
-class TranslatedGroup(_LazyHelp, AppGroup):
+class TranslatedGroup(_LazyHelp, _HelpOptionInTheLanguageOfTheMoment, AppGroup):
     """A command group whose help, and its commands' (``TranslatedCommand``), is in the operator's language."""
 
     command_class = TranslatedCommand
