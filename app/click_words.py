@@ -42,6 +42,12 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of a no-op ge
 # click translates these from a variable (``_(extra["required"])``): extraction cannot see them there.
 MESSAGES_CLICK_TRANSLATES_FROM_VARIABLES = (N_("required"),)
 
+# click's defaults for a usage line, which it never translates; Doorman's commands do (app.cli), from
+# this catalog because a usage error is shown after the command, and its app context, are gone.
+OPTIONS_METAVAR = N_("[OPTIONS]")
+SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
+CLICKS_UNTRANSLATED_DEFAULTS = (OPTIONS_METAVAR, SUBCOMMAND_METAVAR)
+
 
 @cache
 def click_catalog(language: str) -> gettext.NullTranslations:

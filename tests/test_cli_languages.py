@@ -137,10 +137,11 @@ def test_clicks_help_headings_are_spanish_in_spanish(runner, args):
         assert english not in result.output
 
 
-def test_a_groups_help_names_its_commands_section_in_spanish(runner):
+def test_a_groups_help_names_its_commands_section_and_usage_in_spanish(runner):
     result = runner.invoke(args=["users", "--help"], env=SPANISH_LOCALE)
 
     assert "Comandos:" in result.output and "Commands:" not in result.output
+    assert "Uso: app users [OPCIONES] COMANDO [ARGUMENTOS]..." in result.output
 
 
 def test_an_options_default_is_spanish_in_spanish(runner):
@@ -153,6 +154,7 @@ def test_a_missing_argument_in_spanish(runner):
     result = runner.invoke(args=["users", "create"], env=SPANISH)
 
     assert result.exit_code == 2
+    assert "Uso: app users create [OPCIONES] EMAIL" in result.output
     assert "Error: Falta el argumento 'EMAIL'." in result.output
     assert "Prueba 'app users create --help' para ver la ayuda." in result.output
     assert "Missing" not in result.output and "Try " not in result.output
@@ -180,6 +182,7 @@ def test_a_password_confirmation_in_spanish(runner):
     result = runner.invoke(args=["users", "create", "s@example.com"], env=SPANISH,
                            input="correct horse battery\nsomething else\n")
 
+    assert "Contraseña: " in result.output and "Password" not in result.output
     assert "Repítelo para confirmar" in result.output
     assert "Error: los dos valores introducidos no coinciden." in result.output
     assert "Repeat for confirmation" not in result.output
@@ -191,6 +194,9 @@ def test_clicks_words_stay_english_in_english(runner):
     out_of_range = runner.invoke(args=["events", "purge", "--older-than", "0"], env=NO_LANGUAGE).output
 
     assert "Usage: app users create [OPTIONS] EMAIL" in help_text
+    assert "Usage: app users [OPTIONS] COMMAND [ARGS]..." in runner.invoke(args=["users"], env=NO_LANGUAGE).output
+    prompted = runner.invoke(args=["users", "create", "e@example.com"], env=NO_LANGUAGE, input="x\ny\n").output
+    assert "Password: " in prompted and "Repeat for confirmation: " in prompted
     assert "Options:" in help_text and "[default: user]" in help_text and "Show this message and exit." in help_text
     assert "Error: Missing argument 'EMAIL'." in missing and "Try 'app users create --help' for help." in missing
     assert "Error: Invalid value for '--older-than': 0 is not in the range x>=1." in out_of_range
