@@ -20,27 +20,34 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-# Message catalogs: app/translations/<language>/LC_MESSAGES/messages.po is kept in git;
-# its compiled .mo is built here, before anything that serves pages.
+# Message catalogs: app/translations/<language>/LC_MESSAGES/messages.po (Doorman's words) and
+# click.po (click's own words on the command line, app/click_words.py) are kept in git;
+# their compiled .mo files are built here, before anything that serves pages or runs commands.
 TRANSLATIONS := app/translations
 MESSAGES_POT := $(TRANSLATIONS)/messages.pot
-CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+CLICK_POT := $(TRANSLATIONS)/click.pot
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/*.po))
 
 translations: $(CATALOGS)
 
-$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l $* 2>&1 | grep -v '^compiling' || true
+$(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@ 2>&1 | grep -v '^compiling' || true
 	@test -f $@
 
 # Every message in the code and the templates, into the template catalog (not kept in git).
 translations-extract: $(STAMP)
 	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_ngettext:1,2 --add-location=file \
 		--sort-output --omit-header -o $(MESSAGES_POT) .
+	$(BIN)/pybabel extract --no-default-keywords -k _ -k ngettext:1,2 -k N_ --no-location \
+		--sort-output --omit-header -o $(CLICK_POT) \
+		"$$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')" app/click_words.py
 
 # Then the new messages into each language's catalog, to translate (tests/test_translations.py
 # fails while any is missing or fuzzy).
 translations-update: translations-extract
 	$(BIN)/pybabel update -i $(MESSAGES_POT) -d $(TRANSLATIONS) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel update -i $(CLICK_POT) -d $(TRANSLATIONS) -D click --no-fuzzy-matching \
 		--ignore-obsolete
 
 run: $(STAMP) translations

@@ -166,6 +166,9 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.cli import demo_cli, events_cli, mail_cli, organisations_cli, sessions_cli, users_cli
+    from app.click_words import speak_the_operators_language
+
+    speak_the_operators_language()
 
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)

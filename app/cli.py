@@ -5,6 +5,24 @@ Every message to the operator is in the operator's language: ``DOORMAN_LANGUAGE`
 (``es_ES.UTF-8`` is Spanish), else English (app.i18n.language_of_environment).
 Help texts are lazy strings, translated when the help is shown: click reads a
 command's help then, and ``TranslatedOption`` keeps an option's help lazy too.
+
+click's own words ("Usage:", "Options:", "Show this message and exit.",
+"[default: ...]", "Error: Missing argument ...", "... is not in the range ...",
+"Aborted!") come from a small catalog of their own,
+``app/translations/<language>/LC_MESSAGES/click.po``: click asks the standard
+library's ``gettext`` for them under names it imported into its modules, and
+``app.click_words.speak_the_operators_language`` (run by ``register_cli``)
+rebinds those names, in click's modules only, to that catalog in the same
+language. No global gettext state or environment variable is touched, so the
+web app and other libraries are unaffected; app/click_words.py says why.
+click makes a command's ``--help`` option once and keeps it, so its help is
+set again, in the language of the moment, each time it is asked for; and the
+usage line's "[OPTIONS]" and "COMMAND [ARGS]...", which click never
+translates, come from that catalog too. A prompt is a lazy string, read under
+the app's context (``TranslatedOption``). Still English: argument names
+(EMAIL, NAME), value types (TEXT), the type names click puts into a few
+messages ("integer", "integer range") and Flask's own commands (``run``,
+``shell``, ``routes``, ``db``).
 """
 
 import time
@@ -20,6 +38,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.click_words import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, click_gettext
 from app.config import ConfigurationError
 from app.extensions import db, services
 from app.mail.delivery import MailDelivery, SmtpServer
@@ -64,18 +83,61 @@ def _app_context_for(ctx: click.Context) -> AbstractContextManager[object]:
 
 
 class TranslatedOption(_LazyHelp, click.Option):
+    """An option whose help, and prompt (a lazy string too), are in the language of the moment they are shown."""
+
     def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:  # noqa: A002 - click's name
         super().__init__(*args, **kwargs)
         self.help = help
 
+    def prompt_for_value(self, ctx: click.Context) -> Any:
+        with _app_context_for(ctx):
+            return super().prompt_for_value(ctx)
 
-class TranslatedCommand(_LazyHelp, click.Command):
+
+class _ClicksWordsInTheLanguageOfTheMoment(click.Command):
+    """click's ``--help`` option and its usage line's "[OPTIONS]", "COMMAND [ARGS]..." in the operator's language.
+
+    click makes a command's ``--help`` option once and keeps it, with its help in that
+    first moment's language; and it never translates its usage line's placeholders.
+    """
+
+    _options_metavar: str | None = None
+    _subcommand_metavar: str = ""
+
+    @property
+    def options_metavar(self) -> str | None:
+        if self._options_metavar == OPTIONS_METAVAR:
+            return click_gettext(OPTIONS_METAVAR)
+        return self._options_metavar
+
+    @options_metavar.setter
+    def options_metavar(self, value: str | None) -> None:
+        self._options_metavar = value
+
+    @property
+    def subcommand_metavar(self) -> str:
+        if self._subcommand_metavar == SUBCOMMAND_METAVAR:
+            return click_gettext(SUBCOMMAND_METAVAR)
+        return self._subcommand_metavar
+
+    @subcommand_metavar.setter
+    def subcommand_metavar(self, value: str) -> None:
+        self._subcommand_metavar = value
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = click_gettext("Show this message and exit.")
+        return option
+
+
+class TranslatedCommand(_LazyHelp, _ClicksWordsInTheLanguageOfTheMoment):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _app_context_for(ctx):
             super().format_help(ctx, formatter)
 
 
-class TranslatedGroup(_LazyHelp, AppGroup):
+class TranslatedGroup(_LazyHelp, _ClicksWordsInTheLanguageOfTheMoment, AppGroup):
     """A command group whose help, and its commands' (``TranslatedCommand``), is in the operator's language."""
 
     command_class = TranslatedCommand
@@ -106,7 +168,7 @@ mail_cli = _group("mail", _l("Send the security emails waiting in the outbox."))
 @click.option("--role", type=click.Choice(ROLES), default="user", show_default=True)
 @click.option("--organisation", cls=TranslatedOption, metavar="NAME",
               help=_l("The organisation the account belongs to (it must exist)."))
-@click.option("--password", cls=TranslatedOption, prompt=True, hide_input=True, confirmation_prompt=True,
+@click.option("--password", cls=TranslatedOption, prompt=_l("Password"), hide_input=True, confirmation_prompt=True,
               help=_l("Prompted for, hidden, when not given."))
 def create_user(email: str, role: str, organisation: str | None, password: str) -> None:
     if "@" not in email:

@@ -122,3 +122,100 @@ def test_an_options_help_in_spanish(runner):
     shown = " ".join(result.output.split())
     assert "Cierra todas las sesiones activas de todas las cuentas." in shown
     assert "Cierra todas las sesiones de una cuenta (EMAIL) o de todas las cuentas (--everyone)." in shown
+
+
+# click's own words: app/click_words.py and app/translations/es/LC_MESSAGES/click.po.
+
+@pytest.mark.parametrize("args", [["users", "--help"], ["users", "create", "--help"]], ids=["group", "command"])
+def test_clicks_help_headings_are_spanish_in_spanish(runner, args):
+    result = runner.invoke(args=args, env=SPANISH)
+
+    assert result.exit_code == 0, result.output
+    assert "Uso: " in result.output and "Opciones:" in result.output
+    assert "Muestra este mensaje y sale." in result.output
+    for english in ("Usage:", "Options:", "Commands:", "Show this message and exit."):
+        assert english not in result.output
+
+
+def test_a_groups_help_names_its_commands_section_and_usage_in_spanish(runner):
+    result = runner.invoke(args=["users", "--help"], env=SPANISH_LOCALE)
+
+    assert "Comandos:" in result.output and "Commands:" not in result.output
+    assert "Uso: app users [OPCIONES] COMANDO [ARGUMENTOS]..." in result.output
+
+
+def test_an_options_default_is_spanish_in_spanish(runner):
+    result = runner.invoke(args=["users", "create", "--help"], env=SPANISH)
+
+    assert "[predeterminado: user]" in result.output and "default:" not in result.output
+
+
+def test_a_missing_argument_in_spanish(runner):
+    result = runner.invoke(args=["users", "create"], env=SPANISH)
+
+    assert result.exit_code == 2
+    assert "Uso: app users create [OPCIONES] EMAIL" in result.output
+    assert "Error: Falta el argumento 'EMAIL'." in result.output
+    assert "Prueba 'app users create --help' para ver la ayuda." in result.output
+    assert "Missing" not in result.output and "Try " not in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["events", "purge", "--older-than", "0"],
+     "Error: Valor no válido para '--older-than': 0 no está en el intervalo x>=1."),
+    (["sessions", "cleanup", "--batch-size", "0"],
+     "Error: Valor no válido para '--batch-size': 0 no está en el intervalo 1<=x<=100000."),
+    (["users", "set-role", "a@example.com", "boss"],
+     "'boss' no es ninguno de estos: 'user', 'support', 'admin'."),
+    (["users", "nosuch"], "Error: No existe el comando 'nosuch'."),
+    (["events", "purge"], "Error: Falta la opción '--older-than'."),
+])
+def test_a_refused_value_in_spanish(runner, args, message):
+    result = runner.invoke(args=args, env=SPANISH)
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Invalid value" not in result.output and "Usage:" not in result.output
+
+
+def test_a_password_confirmation_in_spanish(runner):
+    result = runner.invoke(args=["users", "create", "s@example.com"], env=SPANISH,
+                           input="correct horse battery\nsomething else\n")
+
+    assert "Contraseña: " in result.output and "Password" not in result.output
+    assert "Repítelo para confirmar" in result.output
+    assert "Error: los dos valores introducidos no coinciden." in result.output
+    assert "Repeat for confirmation" not in result.output
+
+
+def test_clicks_words_stay_english_in_english(runner):
+    help_text = runner.invoke(args=["users", "create", "--help"], env=NO_LANGUAGE).output
+    missing = runner.invoke(args=["users", "create"], env=NO_LANGUAGE).output
+    out_of_range = runner.invoke(args=["events", "purge", "--older-than", "0"], env=NO_LANGUAGE).output
+
+    assert "Usage: app users create [OPTIONS] EMAIL" in help_text
+    assert "Usage: app users [OPTIONS] COMMAND [ARGS]..." in runner.invoke(args=["users"], env=NO_LANGUAGE).output
+    prompted = runner.invoke(args=["users", "create", "e@example.com"], env=NO_LANGUAGE, input="x\ny\n").output
+    assert "Password: " in prompted and "Repeat for confirmation: " in prompted
+    assert "Options:" in help_text and "[default: user]" in help_text and "Show this message and exit." in help_text
+    assert "Error: Missing argument 'EMAIL'." in missing and "Try 'app users create --help' for help." in missing
+    assert "Error: Invalid value for '--older-than': 0 is not in the range x>=1." in out_of_range
+    assert "Uso:" not in help_text + missing + out_of_range
+
+
+def test_the_same_process_answers_each_invocation_in_its_own_language(runner):
+    """The language is asked for each message: nothing of one invocation's language stays for the next."""
+    first = runner.invoke(args=["users", "create"], env=SPANISH).output
+    second = runner.invoke(args=["users", "create"], env=NO_LANGUAGE).output
+    third = runner.invoke(args=["users", "create"], env=SPANISH_LOCALE).output
+
+    assert "Falta el argumento" in first and "Missing argument" in second and "Falta el argumento" in third
+
+
+def test_a_commands_help_option_is_described_in_each_invocations_language(runner):
+    """click makes a command's --help option once and keeps it: its help must not keep the first language."""
+    spanish = runner.invoke(args=["events", "purge", "--help"], env=SPANISH).output
+    english = runner.invoke(args=["events", "purge", "--help"], env=NO_LANGUAGE).output
+
+    assert "Muestra este mensaje y sale." in spanish
+    assert "Show this message and exit." in english and "Muestra" not in english
