@@ -87,10 +87,11 @@ def test_cleanup(backend):
     rows = cleanup.run(backend, sizes=(30,), batch_size=7, repeats=1)
 
     measured = values(rows, "30 expired rows")
-    # Sign-ins running alongside delete their owners' expired rows themselves.
-    assert 0 < measured["deleted"] <= 30
+    # Sign-ins running alongside delete their owners' expired rows themselves: on a busy machine
+    # they can get to all 30 first (what cleanup deletes is tests/test_sessions_cleanup.py's to check).
+    assert 0 <= measured["deleted"] <= 30
     assert measured["transactions"] >= math.ceil(measured["deleted"] / 7)
-    assert 0 < measured["longest_transaction"] < 5
+    assert 0 <= measured["longest_transaction"] < 5
     assert values(rows, "sign-ins during")["sign_in_errors"] == 0
 
 
