@@ -24,6 +24,11 @@ class MailKind(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     SESSIONS_ENDED_BY_SUPPORT = "sessions_ended_by_support"
     OTHER_SESSIONS_SIGNED_OUT = "other_sessions_signed_out"
+    SESSION_MOVED = "session_moved"
+
+
+# The mails a person can turn off (settings' new_device_emails): they carry List-Unsubscribe.
+SWITCHABLE_MAIL_KINDS = frozenset({MailKind.NEW_DEVICE, MailKind.SESSION_MOVED})
 
 
 class OutboxMail(Base):
