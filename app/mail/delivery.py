@@ -23,7 +23,8 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from app.config import ConfigurationError
-from app.models import MailKind, MailStatus, OutboxMail
+from app.models import MailStatus, OutboxMail
+from app.models.outbox_mail import SWITCHABLE_MAIL_KINDS
 from app.services.mail_outbox import MailOutbox
 
 SCHEMES = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}
@@ -100,7 +101,7 @@ def build_message(mail: OutboxMail, *, mail_from: str, settings_url: str) -> Ema
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
-    if mail.kind == MailKind.NEW_DEVICE:
+    if mail.kind in SWITCHABLE_MAIL_KINDS:
         # The settings page, where the switch is. No List-Unsubscribe-Post: that promises a
         # one-click POST endpoint (RFC 8058), and turning alerts off needs the person signed in.
         message["List-Unsubscribe"] = f"<{settings_url}>"

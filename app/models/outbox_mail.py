@@ -25,6 +25,11 @@ class MailKind(StrEnum):
     SESSIONS_ENDED_BY_SUPPORT = "sessions_ended_by_support"
     OTHER_SESSIONS_SIGNED_OUT = "other_sessions_signed_out"
     APP_TOKEN_REUSED = "app_token_reused"
+    SESSION_MOVED = "session_moved"
+
+
+# The mails a person can turn off (settings' new_device_emails): they carry List-Unsubscribe.
+SWITCHABLE_MAIL_KINDS = frozenset({MailKind.NEW_DEVICE, MailKind.SESSION_MOVED})
 
 
 class OutboxMail(Base):

@@ -11,6 +11,7 @@ _KIND_NAMES: dict[str, LazyString] = {
     MailKind.SESSIONS_ENDED_BY_SUPPORT: _l("Signed out by support"),
     MailKind.OTHER_SESSIONS_SIGNED_OUT: _l("Other sessions signed out"),
     MailKind.APP_TOKEN_REUSED: _l("App signed out: old token used again"),
+    MailKind.SESSION_MOVED: _l("Session used from another country"),
 }
 
 

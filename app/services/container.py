@@ -21,6 +21,7 @@ from app.languages import LANGUAGES
 from app.mail.alerts import NewDeviceAlerts, PasswordChangedMails, SessionsEndedMails
 from app.mail.links import LinkFor, settings_link
 from app.mail.links import end_session_link as link_ending
+from app.mail.moves import SessionMovedMails
 from app.services.audit import AuditService
 from app.services.end_session_links import EndSessionLinks
 from app.services.enrichment import GeoLocator
@@ -96,6 +97,10 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
         outbox, link_for=end_session_link or link_ending(config["PUBLIC_URL"], end_session_links),
         settings_url=settings_link(config["PUBLIC_URL"]),
     )
+    # A session now used from another country: the same switch, link and transaction as the new-device alert.
+    sessions.alert_country_changes(SessionMovedMails(
+        outbox=outbox, link_for=new_device_alerts.link_for, settings_url=settings_link(config["PUBLIC_URL"]),
+    ))
     devices_url = config["PUBLIC_URL"].rstrip("/") + "/devices"
     return Services(
         known_devices=known_devices, outbox=outbox, new_device_alerts=new_device_alerts,

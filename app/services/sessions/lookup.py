@@ -8,14 +8,14 @@ touch interval.
 import ipaddress
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.database import DirectSelect
-from app.models import EndReason, User, UserSession
+from app.models import EndReason, KnownDevice, User, UserSession
 from app.services.enrichment import PLACES_KEY, GeoLocator, Place
 from app.services.sessions.events import SessionEvents
 from app.services.sessions.policy import SessionPolicy
@@ -89,6 +89,19 @@ def is_move(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return bool(before.get("city") and after.get("city") and before["city"] != after["city"])
 
 
+def is_country_change(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """A move to another country (both known); another city of the same country is not one."""
+    return bool(before.get("country_code") and after.get("country_code")
+                and before["country_code"] != after["country_code"])
+
+
+class CountryChangeAlerts(Protocol):
+    """Who is told when a session is now used from another country (app.mail.moves.SessionMovedMails)."""
+
+    def country_changed(self, user: User, row: UserSession, *, ip_address: str, before: dict[str, Any],
+                        after: dict[str, Any], at: datetime, device_name: str | None) -> Any: ...
+
+
 class SessionLookup:
     """Resolving tokens and recording activity; part of ``SessionService``."""
 
@@ -96,7 +109,16 @@ class SessionLookup:
     _clock: Clock
     _geo: GeoLocator | None
     _events: SessionEvents
+    _country_change_alerts: CountryChangeAlerts | None
     policy: SessionPolicy
+
+    def alert_country_changes(self, alerts: CountryChangeAlerts | None) -> None:
+        """Tell ``alerts`` of every recorded move to another country, in the move's transaction.
+
+        Set after construction: the alert's "end this session" link is made
+        by a service that itself ends sessions through this one.
+        """
+        self._country_change_alerts = alerts
 
     def resolve(self, token: str) -> SignedInUser | None:
         """The active, unexpired session for a cookie token, in one SELECT.
@@ -163,7 +185,24 @@ class SessionLookup:
         if is_move(before, after):
             values["moved_at"] = now
             self._events.moved(signed_in.id, signed_in.session_id, ip_address, before, after)
+            if self._country_change_alerts is not None and is_country_change(before, after):
+                self._alert_country_change(signed_in, ip_address, before, after, now)
         return values
+
+    def _alert_country_change(self, signed_in: SignedInUser, ip_address: str, before: dict[str, Any],
+                              after: dict[str, Any], now: datetime) -> None:
+        """The rare path: load the account and the session for the alert (its link names the session)."""
+        assert self._country_change_alerts is not None
+        user = self._db.get(User, signed_in.id)
+        row = self._db.get(UserSession, signed_in.session_id)
+        if user is None or row is None:
+            return
+        name = None
+        if row.known_device_id is not None:
+            name = self._db.scalar(select(KnownDevice.name).where(
+                KnownDevice.id == row.known_device_id, KnownDevice.user_id == row.user_id))
+        self._country_change_alerts.country_changed(user, row, ip_address=ip_address, before=before, after=after,
+                                                    at=now, device_name=name)
 
     def recently_authenticated(self, signed_in: SignedInUser) -> bool:
         """Whether a password was entered on this session within the re-authentication window."""

@@ -28,4 +28,6 @@ class SessionService(SessionLookup, SessionAppTokens, SessionCleanup, SessionRea
         self._geo = geo
         self._clock = clock
         self._events = SessionEvents(audit)
+        # Told of moves to another country (alert_country_changes); None: nobody is.
+        self._country_change_alerts = None
         self.policy = policy
