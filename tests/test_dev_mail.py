@@ -1,5 +1,7 @@
 """`make run`'s mail: the local SMTP server keeps what the worker sends; /dev/mail shows it, in development only."""
 
+import re
+
 import pytest
 from markupsafe import escape
 
@@ -50,10 +52,13 @@ def test_a_sent_mail_is_kept_printed_and_shown_with_its_links(geo_app, sink, dev
     one = dev_app.test_client().get(f"/dev/mail/{eml.name}")
     assert one.status_code == 200
     body = one.get_data(as_text=True)
-    assert MADRID_IP in body and 'href="http://127.0.0.1:5000/devices"' in body  # the text part's links, followable
+    # The text part's links, followable: the "Not you? End this session" one opens its page.
+    [link] = re.findall(r'href="(http://127\.0\.0\.1:5000/sessions/end/[^"]+)"', body)
+    assert MADRID_IP in body
+    assert geo_app.test_client().get(link.removeprefix("http://127.0.0.1:5000")).status_code == 200
     # The HTML part is only ever shown in a sandbox with no allowances, its markup escaped into srcdoc.
     assert '<iframe class="dev-mail__html" sandbox srcdoc="' in body
-    assert str(escape('<a href="http://127.0.0.1:5000/devices">')) in body
+    assert str(escape(f'<a href="{link}">')) in body
 
 
 def test_a_mail_with_script_is_shown_inert(dev_app, sink):
