@@ -252,7 +252,8 @@ def test_list_active_rows_carry_what_the_pages_show_and_no_secret(sessions, make
     # The place's other names, and nothing else of the metadata.
     assert listed == (row.id, "mobile", "Safari 17", "iOS 17.1", "iPhone", "Spain", "Madrid", "81.2.69.142",
                       "Mozilla/5.0 (iPhone)", row.created_at, row.last_activity_at, "browser", None, places,
-                      None, None, None, None)  # never moved
+                      None, None, None, None,  # never moved
+                      None, None)  # opened from no known device, so no name
     assert (listed_bare.id, listed_bare.places) == (bare.id, None)
     assert listed.created_at.utcoffset() == timedelta(0)
     assert not any("hash" in field or "token" in field for field in type(listed)._fields)
