@@ -295,6 +295,8 @@ class Load:
         self.engine = engine  # only to learn a browser session's id, as its devices page would show it
         self.session_cookie = session_cookie
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.revoked_count = 0
         self.devices = 0
         self.revoked: list[tuple[str, str, dict[str, str]]] = []  # (credential key, kind, what to send)
         self.revoked_lock = threading.Lock()
@@ -459,12 +461,12 @@ class Load:
         for victim in list(ended):
             if isinstance(victim, Browser):
                 if victim.token:
-                    probes.append((f"cookie {victim.token[:8]}", "cookie", dict(victim.client.cookies)))
+                    probes.append((self._label("cookie"), "cookie", dict(victim.client.cookies)))
                 if victim in account.browsers:
                     account.browsers.remove(victim)
             else:
-                probes.append((f"access {victim.access[:8]}", "access", {"token": victim.access}))
-                probes.append((f"refresh {victim.refresh[:8]}", "refresh", {"token": victim.refresh}))
+                probes.append((self._label("access token"), "access", {"token": victim.access}))
+                probes.append((self._label("refresh token"), "refresh", {"token": victim.refresh}))
                 if victim in account.apps:
                     account.apps.remove(victim)
         self.recorder.revoked(Revocation(kind, tuple(key for key, _, _ in probes), committed_at))
@@ -473,6 +475,11 @@ class Load:
         with self.revoked_lock:
             self.revoked.extend(probes)
             del self.revoked[:-REVOKED_POOL]
+
+    def _label(self, what: str) -> str:
+        """A name for one revoked credential in the report: never the token itself, nor a piece of it."""
+        self.revoked_count += 1
+        return f"{what} {self.seed}-{self.revoked_count}"
 
     def _probe(self, credential: str, how: str, what: dict[str, str]) -> None:
         client = self.new_client()
