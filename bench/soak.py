@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from sqlalchemy import create_engine, text
 
@@ -395,7 +395,9 @@ class Load:
                 return
             status, _, answer = actor.client.request("browser revoke one", "POST", f"/devices/{victim_id}/sign-out",
                                                      form={"csrf_token": token})
-            ended = status == 302 and answer["location"].endswith("/devices")
+            # Back to the devices page itself; a password confirmation first (?next=/devices) ended nothing.
+            where = urlsplit(answer["location"])
+            ended = status == 302 and where.path == "/devices" and not where.query
         if ended:
             self._revoked(account, "one", [victim])
 
