@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from sqlalchemy import create_engine, text
 
@@ -295,6 +295,8 @@ class Load:
         self.engine = engine  # only to learn a browser session's id, as its devices page would show it
         self.session_cookie = session_cookie
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.revoked_count = 0
         self.devices = 0
         self.revoked: list[tuple[str, str, dict[str, str]]] = []  # (credential key, kind, what to send)
         self.revoked_lock = threading.Lock()
@@ -393,7 +395,9 @@ class Load:
                 return
             status, _, answer = actor.client.request("browser revoke one", "POST", f"/devices/{victim_id}/sign-out",
                                                      form={"csrf_token": token})
-            ended = status == 302 and answer["location"].endswith("/devices")
+            # Back to the devices page itself; a password confirmation first (?next=/devices) ended nothing.
+            where = urlsplit(answer["location"])
+            ended = status == 302 and where.path == "/devices" and not where.query
         if ended:
             self._revoked(account, "one", [victim])
 
@@ -459,12 +463,12 @@ class Load:
         for victim in list(ended):
             if isinstance(victim, Browser):
                 if victim.token:
-                    probes.append((f"cookie {victim.token[:8]}", "cookie", dict(victim.client.cookies)))
+                    probes.append((self._label("cookie"), "cookie", dict(victim.client.cookies)))
                 if victim in account.browsers:
                     account.browsers.remove(victim)
             else:
-                probes.append((f"access {victim.access[:8]}", "access", {"token": victim.access}))
-                probes.append((f"refresh {victim.refresh[:8]}", "refresh", {"token": victim.refresh}))
+                probes.append((self._label("access token"), "access", {"token": victim.access}))
+                probes.append((self._label("refresh token"), "refresh", {"token": victim.refresh}))
                 if victim in account.apps:
                     account.apps.remove(victim)
         self.recorder.revoked(Revocation(kind, tuple(key for key, _, _ in probes), committed_at))
@@ -473,6 +477,11 @@ class Load:
         with self.revoked_lock:
             self.revoked.extend(probes)
             del self.revoked[:-REVOKED_POOL]
+
+    def _label(self, what: str) -> str:
+        """A name for one revoked credential in the report: never the token itself, nor a piece of it."""
+        self.revoked_count += 1
+        return f"{what} {self.seed}-{self.revoked_count}"
 
     def _probe(self, credential: str, how: str, what: dict[str, str]) -> None:
         client = self.new_client()
