@@ -184,6 +184,9 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DOORMAN_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_uri(env.get("DATABASE_URL") or default_db),
+        # A read replica for the pages that only read history (activity, staff audit, support search);
+        # the session lookup, every write and whatever decides access always use DATABASE_URL.
+        "DATABASE_REPLICA_URL": database_uri(env["DATABASE_REPLICA_URL"]) if env.get("DATABASE_REPLICA_URL") else None,
         # Sessions (all durations in seconds).
         "SESSION_IDLE_TIMEOUT": _int(env, "SESSION_IDLE_TIMEOUT", 7 * DAY),
         "SESSION_ABSOLUTE_LIFETIME": _int(env, "SESSION_ABSOLUTE_LIFETIME", 30 * DAY),
