@@ -8,6 +8,7 @@ import http.client
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -87,6 +88,23 @@ def test_a_session_ended_through_one_server_is_refused_by_the_other_on_its_next_
     status, problem = call(b, "GET", "/api/v1/sessions", headers=bearer(phone))
     assert status == 401, problem
     assert call(a, "GET", "/api/v1/sessions", headers=bearer(tablet))[0] == 200
+
+
+def test_a_browser_session_ended_through_one_server_is_refused_by_the_other(servers, make_user, make_session,
+                                                                            clock):
+    a, b = servers
+    clock.move_to(datetime.now(UTC))  # the servers read the wall clock
+    user = make_user()
+    laptop, cookie_token = make_session(user)
+    cookie = {"Cookie": f"doorman={cookie_token}"}  # DOORMAN_ENV=test: plain-HTTP cookie names
+    assert call(b, "GET", "/devices", headers=cookie)[0] == 200
+    status, phone = sign_in(a, user.email)
+    assert status == 200, phone
+
+    assert call(a, "DELETE", f"/api/v1/sessions/{laptop.id}", headers=bearer(phone))[0] == 204
+
+    status, _ = call(b, "GET", "/devices", headers=cookie)
+    assert status == 302  # back to the sign-in page
 
 
 def test_password_budgets_are_shared_through_redis_fall_back_without_it_and_recover(servers, redis, make_user):
