@@ -26,7 +26,7 @@ from tests.servers import pgbouncer
 def bouncer_url(database_url: str) -> Iterator[str]:
     """PgBouncer (pool_mode=transaction) in front of the migrated test database."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("PgBouncer sits in front of PostgreSQL: set TEST_DATABASE_URL")
+        pytest.skip("SQLite run: PgBouncer sits in front of PostgreSQL (the PostgreSQL run needs TEST_DATABASE_URL)")
     with pgbouncer(database_url, pool_size=4) as url:
         yield url
 
@@ -152,7 +152,7 @@ def test_without_it_prepared_statements_collide_on_a_shared_server_connection(da
     server connection, where the second _pg3_0 already exists.
     """
     if not database_url.startswith("postgresql"):
-        pytest.skip("PgBouncer sits in front of PostgreSQL: set TEST_DATABASE_URL")
+        pytest.skip("SQLite run: PgBouncer sits in front of PostgreSQL (the PostgreSQL run needs TEST_DATABASE_URL)")
     with pgbouncer(database_url, pool_size=1) as url:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, prepare_threshold=0, autocommit=True) as first, \

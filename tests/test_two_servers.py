@@ -52,7 +52,7 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
 def redis(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A private redis-server, ours to kill; never the machine's shared one."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("several servers share one PostgreSQL: set TEST_DATABASE_URL")
+        pytest.skip("SQLite run: several servers share one PostgreSQL (the PostgreSQL run needs TEST_DATABASE_URL)")
     with redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
