@@ -73,7 +73,7 @@ def _refuse_keys_that_are_not_settings(config: Mapping[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables for migrations)
-    from app.database import configure_engines
+    from app.database import REPLICA_BIND, configure_engines
     from app.database_logging import describe_database_errors_in, keep_result_rows_out_of_the_log
     from app.extensions import csrf, db, login_manager, migrate
     from app.i18n import init_i18n
@@ -82,6 +82,10 @@ def register_extensions(app: Flask) -> None:
     if threshold != "default" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": threshold}
+    replica = app.config.get("DATABASE_REPLICA_URL")
+    if replica:
+        # Flask-SQLAlchemy builds and disposes of its engine, with the same engine options.
+        app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}), REPLICA_BIND: replica}
     db.init_app(app)
     configure_engines(app)
     # Values sent to and read from the database are token and password hashes: never logged.
@@ -94,10 +98,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_services(app: Flask, clock: Clock) -> None:
+    from app.database import history_session
     from app.extensions import db, init_services
     from app.services.container import build_services
 
-    init_services(app, build_services(db.session, app.config, clock=clock, logger=app.logger))
+    init_services(app, build_services(
+        db.session, app.config, clock=clock, logger=app.logger, history_session=history_session(app),
+    ))
 
 
 def register_blueprints(app: Flask) -> None:

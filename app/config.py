@@ -85,6 +85,13 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     return days
 
 
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    seconds = _int(env, name, default)
+    if seconds < 0:
+        raise ConfigurationError(f"{name} must be a number of seconds, 0 or more, got {seconds}")
+    return seconds
+
+
 def _proxy_count(env: Mapping[str, str], name: str) -> int:
     count = _int(env, name, 0)
     if count < 0:
@@ -184,6 +191,9 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         "DOORMAN_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_uri(env.get("DATABASE_URL") or default_db),
+        # A read replica for the pages that only read history (activity, staff audit, support search);
+        # the session lookup, every write and whatever decides access always use DATABASE_URL.
+        "DATABASE_REPLICA_URL": database_uri(env["DATABASE_REPLICA_URL"]) if env.get("DATABASE_REPLICA_URL") else None,
         # Sessions (all durations in seconds).
         "SESSION_IDLE_TIMEOUT": _int(env, "SESSION_IDLE_TIMEOUT", 7 * DAY),
         "SESSION_ABSOLUTE_LIFETIME": _int(env, "SESSION_ABSOLUTE_LIFETIME", 30 * DAY),
@@ -218,6 +228,9 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # Where the counts live: memory:// is per process; production with more
         # than one process uses redis://host:6379/0 so all of them share counts.
         "RATELIMIT_STORAGE_URI": _rate_limit_storage(env, "RATELIMIT_STORAGE_URI", "memory://"),
+        # While that storage is unreachable, each process counts in its own memory; it tries the storage
+        # again after this many seconds.
+        "RATELIMIT_STORAGE_RETRY_AFTER": _seconds(env, "RATELIMIT_STORAGE_RETRY_AFTER", 30),
         "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
         "TRUSTED_PROXIES": _proxy_count(env, "TRUSTED_PROXIES"),
         # Only a direct peer in these networks may set X-Forwarded-For and -Proto.

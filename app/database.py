@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from flask.globals import app_ctx
 from sqlalchemy import Connection, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app.extensions import db
 
@@ -37,6 +39,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+# The bind key of DATABASE_REPLICA_URL's engine.
+REPLICA_BIND = "replica"
+
+
+def history_session(app: Flask) -> Session | scoped_session[Any]:
+    """The session the pages that only read history read through: the replica's, else the app's own.
+
+    With DATABASE_REPLICA_URL set, a scoped session on the replica's engine,
+    one Session per app context like Flask-SQLAlchemy's and removed when
+    the context ends. Without it, ``db.session``: everything reads the primary.
+    Only the services' history reads are given it (AuditService.activity,
+    history and staff_actions, SupportService.find_accounts and
+    staff_members); the session lookup, every write and every check that
+    decides access use ``db.session``, so replication lag never hides a revocation.
+    """
+    if not app.config.get("DATABASE_REPLICA_URL"):
+        return db.session
+    with app.app_context():
+        engine = db.engines[REPLICA_BIND]
+    replica: scoped_session[Session] = scoped_session(
+        sessionmaker(bind=engine, autoflush=False), scopefunc=lambda: id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+    )
+
+    @app.teardown_appcontext
+    def _end_replica_session(_error: BaseException | None) -> None:
+        replica.remove()
+
+    return replica
 
 
 def configure_engines(app: Flask) -> None:

@@ -149,8 +149,16 @@ def _with_where(details: Mapping[str, Any] | None, where: Snapshot) -> dict[str,
 
 
 class AuditService:
-    def __init__(self, db: Session, *, clock: Clock, partitions: EventPartitions | None = None) -> None:
+    def __init__(
+        self, db: Session, *, clock: Clock, partitions: EventPartitions | None = None, history: Session | None = None
+    ) -> None:
+        """``history`` is read by activity, history and staff_actions only: it may be a read replica's session.
+
+        Everything else (writes, and the reads that decide what a staff
+        member may see or whether a look is on record) uses ``db``.
+        """
         self._db = db
+        self._history = history if history is not None else db
         self._clock = clock
         self._partitions = partitions or EventPartitions(db, clock=clock)
 
@@ -265,11 +273,11 @@ class AuditService:
         conditions = [SecurityEvent.subject_id == subject_id]
         if since is not None:
             conditions.append(SecurityEvent.created_at >= since)
-        return paginate(self._db, self._newest_first(*conditions), page=page, per_page=per_page)
+        return paginate(self._history, self._newest_first(*conditions), page=page, per_page=per_page)
 
     def history(self, subject_id: int, *, since: datetime) -> list[SecurityEvent]:
         """Everything that happened to one account since ``since``, newest first, unpaged (an export)."""
-        return list(self._db.scalars(
+        return list(self._history.scalars(
             self._newest_first(SecurityEvent.subject_id == subject_id, SecurityEvent.created_at >= since)
         ).unique())
 
@@ -283,7 +291,7 @@ class AuditService:
         if subject_id is not None:
             conditions.append(SecurityEvent.subject_id == subject_id)
         statement = self._newest_first(*conditions).options(joinedload(SecurityEvent.subject))
-        return paginate(self._db, statement, page=page, per_page=per_page)
+        return paginate(self._history, statement, page=page, per_page=per_page)
 
     def staff_revocation_reasons(self, subject_id: int, *, since: datetime) -> dict[uuid.UUID, SecurityEvent]:
         """For each session staff ended since ``since``, the event that says who and why."""

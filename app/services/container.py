@@ -64,23 +64,27 @@ def message_id_domain(config: Mapping[str, Any]) -> str:
 
 
 def build_services(db_session: Session | scoped_session[Any], config: Mapping[str, Any], *, clock: Clock,
-                   logger: logging.Logger, end_session_link: LinkFor | None = None) -> Services:
+                   logger: logging.Logger, end_session_link: LinkFor | None = None,
+                   history_session: Session | scoped_session[Any] | None = None) -> Services:
     """Every service on ``db_session``, reading ``clock``; ``config`` is the app's settings.
 
     ``db_session`` is a Session or, in the app, Flask-SQLAlchemy's scoped
     session, which hands every call to the current request's Session.
     ``end_session_link`` makes the "Not you? End this session" link of the
     new-device mail; without one it is a signed, single-use link to end that session.
+    ``history_session`` is what the pages that only read history read through
+    (a read replica's session); ``db_session`` unless given.
     """
     # The services keep the scoped session itself, never one Session out of
     # it, so that each request gets its own; it answers every Session method.
     session = cast(Session, db_session)
+    history = cast(Session, history_session) if history_session is not None else session
     passwords = Passwords(make_hasher(config["PASSWORD_HASH_PROFILE"]))
     # Password attempts, counted in RATELIMIT_STORAGE_URI's storage before each password is verified.
     password_attempts = PasswordAttemptLimits.from_config(config, logger=logger)
     # One audit service shared by the others, so their events join their transaction.
     event_partitions = EventPartitions(session, clock=clock)
-    audit = AuditService(session, clock=clock, partitions=event_partitions)
+    audit = AuditService(session, clock=clock, partitions=event_partitions, history=history)
     # Opened once per Services; a missing or corrupt file only logs a warning.
     geo = GeoLocator(config["GEOIP_DATABASE"], languages=LANGUAGES, logger=logger)
     sessions = SessionService(
@@ -89,7 +93,7 @@ def build_services(db_session: Session | scoped_session[Any], config: Mapping[st
     users = UserService(
         session, passwords=passwords, attempt_limits=password_attempts, audit=audit, sessions=sessions
     )
-    support = SupportService(session, sessions=sessions, audit=audit, clock=clock)
+    support = SupportService(session, sessions=sessions, audit=audit, clock=clock, history=history)
     known_devices = KnownDevices(session, clock=clock, lifetime=timedelta(seconds=config["KNOWN_DEVICE_LIFETIME"]))
     outbox = MailOutbox(session, clock=clock, message_id_domain=message_id_domain(config))
     end_session_links = EndSessionLinks.from_config(session, config, clock=clock, sessions=sessions)

@@ -52,7 +52,8 @@ PER_IP_SCOPE = "password-attempts-ip"
 PER_ACCOUNT_SCOPE = "password-attempts-account"
 # The per-IP key of attempts whose client address is not an IP (none should be): they share one budget.
 UNKNOWN_CLIENT = "unknown"
-# While the shared storage is down, how long to count in memory before trying it again.
+# While the shared storage is down, how long to count in memory before trying it again, unless told
+# (the RATELIMIT_STORAGE_RETRY_AFTER setting).
 RETRY_SHARED_STORAGE_AFTER = 30.0  # seconds
 # A reservation's timestamp is looked for this far either side of its hit: Redis
 # may store it rounded to 0.1 ms.
@@ -170,7 +171,7 @@ class PasswordAttemptLimits:
     The counts live in ``shared`` (Redis, for several processes). If it
     fails, this process counts in its own memory rather than letting guesses
     through unlimited, logs one warning, and tries the shared storage again
-    after RETRY_SHARED_STORAGE_AFTER seconds. ``shared`` must be built with
+    after ``retry_after`` seconds (RATELIMIT_STORAGE_RETRY_AFTER). ``shared`` must be built with
     ``wrap_exceptions=True``, so that its failures arrive as StorageError.
     IPv6 clients are counted per network of ``ipv6_prefix`` bits.
     """
@@ -184,6 +185,7 @@ class PasswordAttemptLimits:
         ipv6_prefix: int = 64,
         logger: logging.Logger,
         clock: Callable[[], float] = time.monotonic,
+        retry_after: float = RETRY_SHARED_STORAGE_AFTER,
     ) -> None:
         self._per_ip = parse_many(per_ip)
         self._per_account = parse_many(per_account)
@@ -193,6 +195,7 @@ class PasswordAttemptLimits:
         self._shared_failed_at: float | None = None
         self._log = logger
         self._clock = clock
+        self._retry_after = retry_after
 
     @classmethod
     def from_config(
@@ -208,6 +211,7 @@ class PasswordAttemptLimits:
             per_account=config["PASSWORD_ATTEMPTS_PER_ACCOUNT"],
             ipv6_prefix=config["PASSWORD_ATTEMPTS_IPV6_PREFIX"],
             logger=logger,
+            retry_after=config.get("RATELIMIT_STORAGE_RETRY_AFTER", RETRY_SHARED_STORAGE_AFTER),
         )
 
     def reserve(self, ip: str | None, email: str) -> Reservation:
@@ -277,7 +281,7 @@ class PasswordAttemptLimits:
     def _on_reachable_storage(self, counting: Callable[[_Counts], T]) -> T:
         """``counting`` done on the shared counts, or on this process's own while they are unreachable."""
         failed_at = self._shared_failed_at
-        if failed_at is not None and self._clock() - failed_at < RETRY_SHARED_STORAGE_AFTER:
+        if failed_at is not None and self._clock() - failed_at < self._retry_after:
             return counting(self._own_memory)
         try:
             result = counting(self._shared)

@@ -62,8 +62,13 @@ class AccountOverview:
 
 
 class SupportService:
-    def __init__(self, db: Session, *, sessions: SessionService, audit: AuditService, clock: Clock) -> None:
+    def __init__(
+        self, db: Session, *, sessions: SessionService, audit: AuditService, clock: Clock,
+        history: Session | None = None,
+    ) -> None:
+        """``history`` is read by the account search and the audit page's staff list: it may be a replica's."""
         self._db = db
+        self._history = history if history is not None else db
         self._sessions = sessions
         self._audit = audit
         self._clock = clock
@@ -76,7 +81,7 @@ class SupportService:
         statement = select(User).where(User.email.like(pattern, escape="\\")).order_by(User.email, User.id)
         if not sees_every_organisation(staff):
             statement = statement.where(User.organisation_id == staff.organisation_id)
-        return paginate(self._db, statement, page=page, per_page=SEARCH_PER_PAGE)
+        return paginate(self._history, statement, page=page, per_page=SEARCH_PER_PAGE)
 
     def record_view(self, staff: StaffMember, user_id: int, *, context: Mapping[str, Any] | None = None) -> User:
         """Record that ``staff`` is looking at the account (once per STAFF_VIEW_WINDOW); returns it."""
@@ -178,7 +183,7 @@ class SupportService:
         ensure_permission(staff, Permission.VIEW_STAFF_AUDIT)
         acted = select(SecurityEvent.actor_id).where(SecurityEvent.actor_kind == ActorKind.STAFF).distinct()
         return list(
-            self._db.scalars(
+            self._history.scalars(
                 select(User).where(or_(User.role.in_(STAFF_ROLES), User.id.in_(acted))).order_by(User.email)
             )
         )
