@@ -277,3 +277,19 @@ def test_batches_the_system_ended_read_as_whole_sentences(app, reason, others, e
         assert (others_ended_for(reason, 2), all_ended_for(reason, 2)) == (others, everything)
     with reading(app, "es"):
         assert (others_ended_for(reason, 2), all_ended_for(reason, 2)) == (others_es, everything_es)
+
+
+@pytest.mark.parametrize(("browser", "os", "device", "english", "spanish"), [
+    ("Safari 17", "iOS 17.1", "iPhone", "Safari 17 on iOS 17.1 · iPhone", "Safari 17 en iOS 17.1 · iPhone"),
+    ("Chrome 120", "macOS 10.15", None, "Chrome 120 on macOS 10.15", "Chrome 120 en macOS 10.15"),
+])
+def test_a_mail_names_browser_system_and_hardware(app, browser, os, device, english, spanish):
+    from flask_babel import force_locale
+
+    from app.presenters.devices import device_in_full
+
+    with app.test_request_context():
+        with force_locale("en"):
+            assert device_in_full(browser, os, device) == english
+        with force_locale("es"):
+            assert device_in_full(browser, os, device) == spanish

@@ -21,7 +21,7 @@ from app.i18n import DEFAULT_TIME_ZONE, known_time_zone, supported_language
 from app.languages import DEFAULT_LANGUAGE
 from app.mail.links import LinkFor
 from app.models import MailKind, OutboxMail, User, UserSession
-from app.presenters.devices import device_summary, place_label
+from app.presenters.devices import device_in_full, place_label
 from app.presenters.sessions import app_name, session_title
 from app.services.known_devices import Sighting
 from app.services.mail_outbox import MailOutbox
@@ -69,7 +69,7 @@ class PasswordChangedMails:
         language = reader_language(user)
         with force_locale(language):
             facts = SignInFacts(
-                device=device_summary(where.get("browser"), where.get("os"), where.get("device")),
+                device=device_in_full(where.get("browser"), where.get("os"), where.get("device")),
                 place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
                                   (where.get("extra") or {}).get("places")),
                 ip_address=where.get("ip_address") or _("unknown"),
@@ -109,7 +109,7 @@ class SessionsEndedMails:
             facts = None
             if session is not None:
                 facts = SignInFacts(
-                    device=device_summary(session.browser, session.os, session.device),
+                    device=device_in_full(session.browser, session.os, session.device),
                     place=place_label(session.country, session.city, session.ip_address, session.places),
                     ip_address=session.ip_address or _("unknown"),
                     at=_when(user, session.time_zone, self._clock.now(), language), new_country=False,
@@ -129,7 +129,7 @@ class SessionsEndedMails:
         language = reader_language(user)
         with force_locale(language):
             facts = SignInFacts(
-                device=device_summary(where.get("browser"), where.get("os"), where.get("device")),
+                device=device_in_full(where.get("browser"), where.get("os"), where.get("device")),
                 place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
                                   (where.get("extra") or {}).get("places")),
                 ip_address=where.get("ip_address") or _("unknown"),
@@ -192,7 +192,7 @@ class NewDeviceAlerts:
         language = reader_language(user)
         with force_locale(language):
             facts = SignInFacts(
-                device=device_summary(row.browser, row.os, row.device),
+                device=device_in_full(row.browser, row.os, row.device),
                 place=place_label(row.country, row.city, row.ip_address, row.places),
                 ip_address=row.ip_address or _("unknown"),
                 at=format_datetime(row.created_at, MAIL_TIME_FORMAT, tzinfo=ZoneInfo(reader_zone(user, row)),

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from app.mail.alerts import MAIL_TIME_FORMAT, reader_language, reader_zone
 from app.mail.links import LinkFor
 from app.models import MailKind, OutboxMail, User, UserSession
-from app.presenters.devices import UNKNOWN_PLACE, device_summary, place_name
+from app.presenters.devices import UNKNOWN_PLACE, device_in_full, place_name
 from app.services.enrichment import PLACES_KEY
 from app.services.mail_outbox import MailOutbox
 
@@ -66,7 +66,7 @@ class SessionMovedMails:
         language = reader_language(user)
         with force_locale(language):
             facts = MoveFacts(
-                device=device_summary(row.browser, row.os, row.device), name=device_name,
+                device=device_in_full(row.browser, row.os, row.device), name=device_name,
                 from_place=_place(before), to_place=_place(after), ip_address=ip_address,
                 at=format_datetime(at, MAIL_TIME_FORMAT, tzinfo=ZoneInfo(reader_zone(user, row)), locale=language),
             )

@@ -63,6 +63,13 @@ def device_summary(browser: str | None, os: str | None, device: str | None, *,
     return str(UNKNOWN_BROWSER)
 
 
+def device_in_full(browser: str | None, os: str | None, device: str | None) -> str:
+    """Browser, system and hardware, as a mail names what signed in: "Safari 17 on iOS 17.1 · iPhone",
+    "Chrome 120 on macOS 10.15" (a computer's hardware has no name of its own)."""
+    summary = device_summary(browser, os, None)
+    return f"{summary} · {device}" if device else summary
+
+
 def _device_in_sentence(browser: str | None, os: str | None, device: str | None) -> tuple[str, bool]:
     """A device inside a sentence, and whether those are Doorman's words ("an unknown browser") rather than names."""
     browser, os = strip_version(browser), strip_version(os)

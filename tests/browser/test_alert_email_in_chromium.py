@@ -28,7 +28,7 @@ def test_the_link_in_the_received_alert_ends_that_sign_in_and_no_other(
     # One alert per new browser, both for this account; the phone's is the one that names it.
     alerts = [m for m in received.received if m["To"] == user.email]
     assert len(alerts) == 2
-    [phone_alert] = [m for m in alerts if "Safari 17 on iPhone" in m.get_body(("plain",)).get_content()]
+    [phone_alert] = [m for m in alerts if "Safari 17 on iOS 17.1 · iPhone" in m.get_body(("plain",)).get_content()]
     assert phone_alert["Auto-Submitted"] == "auto-generated" and phone_alert["List-Unsubscribe"]
     text = phone_alert.get_body(("plain",)).get_content()
     [link] = re.findall(r"https?://\S+/sessions/end/\S+", text)
