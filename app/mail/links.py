@@ -3,8 +3,7 @@
 ``LinkFor`` turns the session a mail tells about into the URL of its "Not you?
 End this session" link: ``end_session_link`` issues a signed, single-use link
 (app.services.end_session_links) whose page, app.alerts, ends that session
-only. ``devices_link`` points at the devices page instead, where a signed-in
-person can end any session.
+only.
 """
 
 from collections.abc import Callable
@@ -23,13 +22,6 @@ def end_session_link(public_url: str, links: IssuesEndSessionLinks) -> LinkFor:
     """The URL of a new link that ends ``session``; its row joins the mail's transaction."""
     def link_for(session: UserSession) -> str:
         return f"{public_url.rstrip('/')}/sessions/end/{links.issue(session)}"
-
-    return link_for
-
-
-def devices_link(public_url: str) -> LinkFor:
-    def link_for(_session: UserSession) -> str:
-        return public_url.rstrip("/") + "/devices"
 
     return link_for
 
