@@ -59,6 +59,7 @@ def test_a_new_device_sign_in_arrives_with_its_headers_and_both_parts(mail_app, 
     assert MADRID_IP in text and "Madrid, Spain" in text
     [link] = re.findall(r"http://127\.0\.0\.1:5000/sessions/end/[^\s\"]+", text)
     assert f'href="{link}"' in html
+    assert MADRID_IP in html and "Madrid, Spain" in html and "Chrome 120 on macOS 10.15" in html  # its facts table
     assert deliver_once(mail_app).startswith("Sent 0 emails") and len(handler.received) == 1  # sent once
 
 

@@ -56,6 +56,18 @@ def _when(user: User, zone_hint: str | None, at: datetime, language: str) -> str
     return format_datetime(at, MAIL_TIME_FORMAT, tzinfo=ZoneInfo(zone), locale=language)
 
 
+def _facts_of_request(user: User, where: Mapping[str, Any], now: datetime, language: str, *,
+                      name: str | None = None) -> SignInFacts:
+    """What a request's sign-in details (``where``: device and place columns) say, in the reader's words."""
+    return SignInFacts(
+        device=device_in_full(where.get("browser"), where.get("os"), where.get("device")),
+        place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
+                          (where.get("extra") or {}).get("places")),
+        ip_address=where.get("ip_address") or _("unknown"),
+        at=_when(user, where.get("time_zone"), now, language), new_country=False, name=name,
+    )
+
+
 class PasswordChangedMails:
     """The mail that says the password was changed, when and from where; it cannot be turned off."""
 
@@ -68,14 +80,7 @@ class PasswordChangedMails:
         """``where`` is the request's sign-in details (device and place columns)."""
         language = reader_language(user)
         with force_locale(language):
-            facts = SignInFacts(
-                device=device_in_full(where.get("browser"), where.get("os"), where.get("device")),
-                place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
-                                  (where.get("extra") or {}).get("places")),
-                ip_address=where.get("ip_address") or _("unknown"),
-                at=_when(user, where.get("time_zone"), self._clock.now(), language),
-                new_country=False,
-            )
+            facts = _facts_of_request(user, where, self._clock.now(), language)
             subject = _("Your Doorman password was changed")
             context = {"facts": facts, "devices_url": self._devices_url, "language": language, "subject": subject}
             text_body = render_template("mail/password_changed.txt", **context)
@@ -128,14 +133,7 @@ class SessionsEndedMails:
         """
         language = reader_language(user)
         with force_locale(language):
-            facts = SignInFacts(
-                device=device_in_full(where.get("browser"), where.get("os"), where.get("device")),
-                place=place_label(where.get("country"), where.get("city"), where.get("ip_address"),
-                                  (where.get("extra") or {}).get("places")),
-                ip_address=where.get("ip_address") or _("unknown"),
-                at=_when(user, where.get("time_zone"), self._clock.now(), language), new_country=False,
-                name=device_name,
-            )
+            facts = _facts_of_request(user, where, self._clock.now(), language, name=device_name)
             lines = [ngettext(
                 "%(num)d other session of your Doorman account was signed out, from this device:",
                 "Every other session of your Doorman account (%(num)d) was signed out, from this device:", count,
