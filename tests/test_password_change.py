@@ -167,3 +167,50 @@ def test_the_change_is_recorded_on_the_accounts_activity(app, client, signed_in,
     assert types[-2:] == ["password_changed", "other_sessions_revoked"]
     page = client.get("/activity").get_data(as_text=True)
     assert "You changed the password" in page
+
+
+def test_a_change_asked_by_a_session_ended_meanwhile_changes_nothing(
+    app, client, signed_in, make_session, services, monkeypatch
+):
+    """The phone ends this laptop's session while the laptop's password change is on its way.
+
+    The ending committed first, so it wins: the password stays, the other
+    sessions stay, no "password changed" mail is queued, and the laptop is
+    sent to sign in with the reason.
+    """
+    import threading
+
+    from app.models import EndReason, MailKind, OutboxMail
+    from app.services.sessions import Ending
+
+    (this_session,) = rows_of(app, signed_in.id)
+    phone, phone_token = make_session(signed_in)
+    before = password_hash(app, signed_in.id)
+    change_password = services.users.change_password
+
+    def ended_by_the_phone_first(*args, **kwargs):
+        def phone_ends_the_laptop() -> None:  # its own connection and transaction, committed
+            with app.app_context():
+                services.sessions.end(this_session, owner_id=signed_in.id,
+                                      ending=Ending.by_user(signed_in.id, EndReason.REVOKED_BY_USER))
+                db.session.commit()
+        thread = threading.Thread(target=phone_ends_the_laptop)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        return change_password(*args, **kwargs)
+
+    monkeypatch.setattr(services.users, "change_password", ended_by_the_phone_first)
+
+    response = change(client, new=NEW_PASSWORD)
+
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    assert "This session was signed out from another device." in client.get("/sign-in").get_data(as_text=True)
+    assert password_hash(app, signed_in.id) == before
+    rows = rows_of(app, signed_in.id)
+    assert (rows[this_session].is_active, rows[this_session].revoked_reason) == (False, "revoked_by_user")
+    assert rows[phone.id].is_active
+    with app.app_context():
+        assert services.sessions.resolve(phone_token) is not None
+        assert MailKind.PASSWORD_CHANGED not in db.session.scalars(
+            select(OutboxMail.kind).where(OutboxMail.user_id == signed_in.id)).all()
