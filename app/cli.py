@@ -19,10 +19,13 @@ click makes a command's ``--help`` option once and keeps it, so its help is
 set again, in the language of the moment, each time it is asked for; and the
 usage line's "[OPTIONS]" and "COMMAND [ARGS]...", which click never
 translates, come from that catalog too. A prompt is a lazy string, read under
-the app's context (``TranslatedOption``). Still English: argument names
-(EMAIL, NAME), value types (TEXT), the type names click puts into a few
-messages ("integer", "integer range") and Flask's own commands (``run``,
-``shell``, ``routes``, ``db``).
+the app's context (``TranslatedOption``). The placeholders of values (EMAIL,
+NAME, TEXT) and the names of the number types (IntRange, FloatRange: "integer
+range" in help and errors) are said from that catalog too, by
+``TranslatedArgument``, ``TranslatedOption`` and this module's ``IntRange`` and
+``FloatRange``. Still English: Flask's own part of ``flask --help``, written
+before any app is loaded, and its commands (``run``, ``shell``, ``routes``,
+Flask-Migrate's ``db``).
 """
 
 import time
@@ -83,7 +86,11 @@ def _app_context_for(ctx: click.Context) -> AbstractContextManager[object]:
 
 
 class TranslatedOption(_LazyHelp, click.Option):
-    """An option whose help, and prompt (a lazy string too), are in the language of the moment they are shown."""
+    """An option whose help, prompt (a lazy string too) and value's placeholder are in the language of the moment.
+
+    The placeholder is its ``metavar`` (one of app.click_words.PLACEHOLDERS), else
+    "TEXT" for a string, else what its type says (IntRange's name, a Choice's values).
+    """
 
     def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:  # noqa: A002 - click's name
         super().__init__(*args, **kwargs)
@@ -92,6 +99,50 @@ class TranslatedOption(_LazyHelp, click.Option):
     def prompt_for_value(self, ctx: click.Context) -> Any:
         with _app_context_for(ctx):
             return super().prompt_for_value(ctx)
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        if self.metavar is not None:
+            return click_gettext(self.metavar)
+        if isinstance(self.type, click.types.StringParamType):
+            return click_gettext("TEXT")
+        return super().make_metavar(ctx)
+
+
+class TranslatedArgument(click.Argument):
+    """An argument whose placeholder, its name in capitals ("EMAIL"), is in the operator's language.
+
+    It is in the usage line and in errors ("Missing argument 'EMAIL'"); a Choice
+    keeps click's list of its values, which are typed as they are.
+    """
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        if self.metavar is not None or self.type.get_metavar(param=self, ctx=ctx):
+            return super().make_metavar(ctx)
+        placeholder = click_gettext((self.name or "").upper())
+        if not self.required:
+            placeholder = f"[{placeholder}]"
+        return placeholder if self.nargs == 1 else placeholder + "..."
+
+
+class IntRange(click.IntRange):
+    """click's IntRange, named in the operator's language: in its help's placeholder and its errors."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]  # click's is a plain class attribute
+        return click_gettext(click.IntRange.name)
+
+
+class FloatRange(click.FloatRange):
+    """click's FloatRange, named in the operator's language: in its help's placeholder and its errors."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]  # click's is a plain class attribute
+        return click_gettext(click.FloatRange.name)
+
+
+def argument(name: str, **kwargs: Any) -> Any:
+    """``click.argument`` whose placeholder is in the operator's language (TranslatedArgument)."""
+    return click.argument(name, cls=TranslatedArgument, **kwargs)
 
 
 class _ClicksWordsInTheLanguageOfTheMoment(click.Command):
@@ -164,8 +215,8 @@ mail_cli = _group("mail", _l("Send the security emails waiting in the outbox."))
 
 
 @users_cli.command("create", help=_l("Create an account."))
-@click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), default="user", show_default=True)
+@argument("email")
+@click.option("--role", cls=TranslatedOption, type=click.Choice(ROLES), default="user", show_default=True)
 @click.option("--organisation", cls=TranslatedOption, metavar="NAME",
               help=_l("The organisation the account belongs to (it must exist)."))
 @click.option("--password", cls=TranslatedOption, prompt=_l("Password"), hide_input=True, confirmation_prompt=True,
@@ -203,8 +254,8 @@ def _organisation_named(name: str) -> Organisation:
 
 @users_cli.command("set-organisation", help=_l(
     "Put an account in an organisation: from now on that organisation's support staff handle it."))
-@click.argument("email")
-@click.argument("name")
+@argument("email")
+@argument("name")
 def set_organisation(email: str, name: str) -> None:
     organisation = _organisation_named(name)
     try:
@@ -216,7 +267,7 @@ def set_organisation(email: str, name: str) -> None:
 
 
 @organisations_cli.command("create", help=_l("Create an organisation."))
-@click.argument("name")
+@argument("name")
 def create_organisation(name: str) -> None:
     try:
         organisation = services().organisations.create(name)
@@ -239,8 +290,8 @@ def list_organisations() -> None:
 
 
 @users_cli.command("set-role", help=_l("Change an account's role."))
-@click.argument("email")
-@click.argument("role", type=click.Choice(ROLES))
+@argument("email")
+@argument("role", type=click.Choice(ROLES))
 def set_role(email: str, role: str) -> None:
     try:
         user = services().users.set_role(email, role)
@@ -254,7 +305,7 @@ def set_role(email: str, role: str) -> None:
 
 @users_cli.command("disable", help=_l(
     "Disable an account: it can no longer sign in, and every session it has ends now."))
-@click.argument("email")
+@argument("email")
 def disable_user(email: str) -> None:
     users = services().users
     user = users.find_by_email(email)
@@ -266,7 +317,7 @@ def disable_user(email: str) -> None:
 
 
 @sessions_cli.command("end", help=_l("End all sessions of one account (EMAIL), or of every account (--everyone)."))
-@click.argument("email", required=False)
+@argument("email", required=False)
 @click.option("--everyone", cls=TranslatedOption, is_flag=True, help=_l("End every active session of every account."))
 def end_sessions(email: str | None, everyone: bool) -> None:
     if bool(email) == everyone:
@@ -288,7 +339,7 @@ def end_sessions(email: str | None, everyone: bool) -> None:
     "Delete expired sessions and sessions ended longer ago than the retention, and known devices not seen "
     "for KNOWN_DEVICE_LIFETIME; cut the addresses of security events older than IP_RETENTION_DAYS to their "
     "networks."))
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--batch-size", cls=TranslatedOption, default=1000, show_default=True, type=IntRange(1, 100_000))
 def cleanup(batch_size: int) -> None:
     deleted = services().sessions.cleanup(commit=db.session.commit, batch_size=batch_size)
     click.echo(_("Cleaned up %(sessions)s.", sessions=plural(deleted, "session")))
@@ -317,9 +368,9 @@ def cleanup(batch_size: int) -> None:
 
 @events_cli.command("purge", help=_l(
     "Delete security events past the retention; the only way an event is ever removed."))
-@click.option("--older-than", "days", cls=TranslatedOption, required=True, type=click.IntRange(min=1),
+@click.option("--older-than", "days", cls=TranslatedOption, required=True, type=IntRange(min=1),
               metavar="DAYS", help=_l("Delete events recorded more than this many days ago."))
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--batch-size", cls=TranslatedOption, default=1000, show_default=True, type=IntRange(1, 100_000))
 def purge_events(days: int, batch_size: int) -> None:
     deleted = services().audit.purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
     click.echo(ngettext("Purged %(events)s older than %(num)d day.", "Purged %(events)s older than %(num)d days.",
@@ -338,7 +389,7 @@ def load_demo() -> None:
     "Send pending emails over SMTP_URL, retrying with backoff; keep running unless --once."))
 @click.option("--once", is_flag=True, cls=TranslatedOption,
               help=_l("Send what is pending and exit (for cron), instead of polling."))
-@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600), cls=TranslatedOption,
+@click.option("--interval", default=5.0, show_default=True, type=FloatRange(0.1, 3600), cls=TranslatedOption,
               help=_l("Seconds between looks at the outbox."))
 def deliver_mail(once: bool, interval: float) -> None:
     config = current_app.config

@@ -48,6 +48,15 @@ OPTIONS_METAVAR = N_("[OPTIONS]")
 SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
 CLICKS_UNTRANSLATED_DEFAULTS = (OPTIONS_METAVAR, SUBCOMMAND_METAVAR)
 
+# The placeholders of values ("Usage: ... users create [OPTIONS] EMAIL", "--password TEXT", "Missing
+# argument 'EMAIL'"), which click writes from a name in capitals and never translates; Doorman's commands
+# do (app.cli's TranslatedArgument and TranslatedOption). From this catalog, because a usage error is
+# shown after the command's app context is gone.
+PLACEHOLDERS = (N_("EMAIL"), N_("NAME"), N_("ROLE"), N_("DAYS"), N_("TEXT"))
+# The names of click's number types, which it puts into "... is not a valid integer range." and, in
+# capitals, into help: app.cli's IntRange and FloatRange say them in the operator's language.
+NUMBER_TYPE_NAMES = (N_("integer range"), N_("float range"))
+
 
 @cache
 def click_catalog(language: str) -> gettext.NullTranslations:

@@ -1,5 +1,7 @@
 """The command line in the operator's language: DOORMAN_LANGUAGE, else the locale, else English."""
 
+import re
+
 import pytest
 
 from app.i18n import language_of_environment
@@ -121,7 +123,7 @@ def test_an_options_help_in_spanish(runner):
 
     shown = " ".join(result.output.split())
     assert "Cierra todas las sesiones activas de todas las cuentas." in shown
-    assert "Cierra todas las sesiones de una cuenta (EMAIL) o de todas las cuentas (--everyone)." in shown
+    assert "Cierra todas las sesiones de una cuenta (CORREO) o de todas las cuentas (--everyone)." in shown
 
 
 # click's own words: app/click_words.py and app/translations/es/LC_MESSAGES/click.po.
@@ -154,8 +156,8 @@ def test_a_missing_argument_in_spanish(runner):
     result = runner.invoke(args=["users", "create"], env=SPANISH)
 
     assert result.exit_code == 2
-    assert "Uso: app users create [OPCIONES] EMAIL" in result.output
-    assert "Error: Falta el argumento 'EMAIL'." in result.output
+    assert "Uso: app users create [OPCIONES] CORREO" in result.output
+    assert "Error: Falta el argumento 'CORREO'." in result.output
     assert "Prueba 'app users create --help' para ver la ayuda." in result.output
     assert "Missing" not in result.output and "Try " not in result.output
 
@@ -176,6 +178,34 @@ def test_a_refused_value_in_spanish(runner, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Invalid value" not in result.output and "Usage:" not in result.output
+
+
+@pytest.mark.parametrize(("args", "spanish", "english"), [
+    (["users", "create", "--help"], ["[OPCIONES] CORREO", "--organisation NOMBRE", "--password TEXTO"],
+     ["[OPTIONS] EMAIL", "--organisation NAME", "--password TEXT"]),
+    (["users", "set-role", "--help"], ["CORREO {user|support|admin}"], ["EMAIL {user|support|admin}"]),
+    (["users", "set-organisation", "--help"], ["[OPCIONES] CORREO NOMBRE"], ["[OPTIONS] EMAIL NAME"]),
+    (["sessions", "end", "--help"], ["[OPCIONES] [CORREO]"], ["[OPTIONS] [EMAIL]"]),
+    (["sessions", "cleanup", "--help"], ["--batch-size ENTERO"], ["--batch-size INTEGER RANGE"]),
+    (["events", "purge", "--help"], ["--older-than DÍAS", "--batch-size ENTERO"], ["--older-than DAYS"]),
+    (["mail", "deliver", "--help"], ["--interval NÚMERO"], ["--interval FLOAT RANGE"]),
+    (["mail", "deliver", "--interval", "soon"], ["'soon' no es un número válido."],
+     ["'soon' is not a valid float range."]),
+    (["sessions", "cleanup", "--batch-size", "many"], ["'many' no es un entero válido."],
+     ["'many' is not a valid integer range."]),
+    (["users", "set-organisation", "a@example.com"], ["Error: Falta el argumento 'NOMBRE'."],
+     ["Error: Missing argument 'NAME'."]),
+], ids=["create", "set-role", "set-organisation", "end", "cleanup", "purge", "deliver", "float", "integer", "missing"])
+def test_the_placeholders_of_values_and_the_names_of_number_types_in_each_language(runner, args, spanish, english):
+    in_spanish = runner.invoke(args=args, env=SPANISH).output
+    in_english = runner.invoke(args=args, env=NO_LANGUAGE).output
+
+    for words in spanish:
+        assert words in in_spanish, in_spanish
+    for words in english:
+        assert words in in_english, in_english
+    english_words = re.compile(r"\b(EMAIL|NAME|ROLE|TEXT|DAYS|INTEGER|FLOAT|integer|float|range)\b")
+    assert english_words.findall(in_spanish) == []
 
 
 def test_a_password_confirmation_in_spanish(runner):
