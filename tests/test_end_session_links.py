@@ -368,3 +368,40 @@ def test_two_redeems_at_once_end_the_session_exactly_once(app, services, link, c
     assert sorted(states) == sorted([LinkState.ENDED_NOW, LinkState.USED])
     revoked = [e for e in events_of(app, owner.id) if e.event_type == EventType.SESSION_REVOKED]
     assert len(revoked) == 1
+
+
+def test_a_press_that_read_the_link_just_before_another_press_used_it_says_already_used(
+    app, services, link, chrome_session, owner
+):
+    """The interleaving the race above can take: this press reads the link unused, the other one
+    then ends the session and commits, and only then does this one look at the session."""
+    import threading
+
+    from sqlalchemy import event
+
+    def other_press() -> None:
+        with app.app_context():
+            assert services.end_session_links.redeem(link).state == LinkState.ENDED_NOW
+            db.session.commit()
+
+    pressed: list[threading.Thread] = []
+
+    def after_reading_the_link(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not pressed and statement.lstrip().upper().startswith("SELECT") and "FROM end_session_links" in statement:
+            pressed.append(threading.Thread(target=other_press))
+            pressed[0].start()
+            pressed[0].join(timeout=30)
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "after_cursor_execute", after_reading_the_link)
+        try:
+            state = services.end_session_links.redeem(link).state
+            db.session.rollback()
+        finally:
+            event.remove(engine, "after_cursor_execute", after_reading_the_link)
+
+    assert pressed and not pressed[0].is_alive()
+    assert state == LinkState.USED
+    revoked = [e for e in events_of(app, owner.id) if e.event_type == EventType.SESSION_REVOKED]
+    assert len(revoked) == 1

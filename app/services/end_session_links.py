@@ -156,5 +156,9 @@ class EndSessionLinks:
             )
         )
         if session is None:
-            return LinkCheck(LinkState.SESSION_ENDED)
+            # Ended, perhaps by this very link pressed a moment ago in another
+            # request, which committed after the link was read above: a fresh
+            # read of the link then sees that use, and "already used" is the answer.
+            used_at = self._db.scalar(select(EndSessionLink.used_at).where(EndSessionLink.id == link.id))
+            return LinkCheck(LinkState.USED if used_at is not None else LinkState.SESSION_ENDED)
         return LinkCheck(LinkState.USABLE, session)
