@@ -85,7 +85,12 @@ def register_extensions(app: Flask) -> None:
     replica = app.config.get("DATABASE_REPLICA_URL")
     if replica:
         # Flask-SQLAlchemy builds and disposes of its engine, with the same engine options.
-        app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}), REPLICA_BIND: replica}
+        # Its options are the primary's (Flask-SQLAlchemy gives a bind none of them), and a pooled
+        # connection is pinged as it is handed out: a replica that went away is read around (ReplicaOrPrimary).
+        app.config["SQLALCHEMY_BINDS"] = {
+            **app.config.get("SQLALCHEMY_BINDS", {}),
+            REPLICA_BIND: {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "url": replica, "pool_pre_ping": True},
+        }
     db.init_app(app)
     configure_engines(app)
     # Values sent to and read from the database are token and password hashes: never logged.
@@ -98,12 +103,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_services(app: Flask, clock: Clock) -> None:
-    from app.database import history_session
+    from app.database import REPLICA_ROUTER_KEY, history_session, replica_router
     from app.extensions import db, init_services
     from app.services.container import build_services
 
+    router = replica_router(app)
+    app.extensions[REPLICA_ROUTER_KEY] = router
     init_services(app, build_services(
-        db.session, app.config, clock=clock, logger=app.logger, history_session=history_session(app),
+        db.session, app.config, clock=clock, logger=app.logger, history_session=history_session(app, router),
     ))
 
 

@@ -194,6 +194,8 @@ def load_config(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
         # A read replica for the pages that only read history (activity, staff audit, support search);
         # the session lookup, every write and whatever decides access always use DATABASE_URL.
         "DATABASE_REPLICA_URL": database_uri(env["DATABASE_REPLICA_URL"]) if env.get("DATABASE_REPLICA_URL") else None,
+        # While the replica cannot be reached, how long history reads go to the primary before it is tried again.
+        "DATABASE_REPLICA_RETRY_AFTER": _seconds(env, "DATABASE_REPLICA_RETRY_AFTER", 30),
         # Sessions (all durations in seconds).
         "SESSION_IDLE_TIMEOUT": _int(env, "SESSION_IDLE_TIMEOUT", 7 * DAY),
         "SESSION_ABSOLUTE_LIFETIME": _int(env, "SESSION_ABSOLUTE_LIFETIME", 30 * DAY),

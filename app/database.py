@@ -1,6 +1,8 @@
 """Engine settings that depend on the backend."""
 
+import logging
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -41,34 +43,97 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-# The bind key of DATABASE_REPLICA_URL's engine.
+# The bind key of DATABASE_REPLICA_URL's engine, and where the app keeps its ReplicaOrPrimary.
 REPLICA_BIND = "replica"
+REPLICA_ROUTER_KEY = "doorman.replica"
 
 
-def history_session(app: Flask) -> Session | scoped_session[Any]:
+class ReplicaOrPrimary:
+    """The engine history reads go to: the replica, or the primary while the replica cannot be reached.
+
+    A replica that is down must not take the activity, audit and search pages
+    down with it: the primary can answer them too, only with more load. Each
+    request's history session asks once (``engine``), when it is first used;
+    the replica's pool pings a connection as it hands it out (``pool_pre_ping``),
+    so a replica that went away is noticed then, not halfway through a page.
+    After a failure the primary is used for ``retry_after`` seconds before the
+    replica is tried again, so a dead replica costs one failed connect per
+    interval, not one per page.
+    """
+
+    def __init__(self, replica: Callable[[], Engine], primary: Callable[[], Engine], *, logger: logging.Logger,
+                 retry_after: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._replica = replica
+        self._primary = primary
+        self._logger = logger
+        self._retry_after = retry_after
+        self._clock = clock
+        self._primary_until = float("-inf")
+
+    @property
+    def replica_reachable(self) -> bool:
+        """Whether the last try of the replica reached it (within ``retry_after``)."""
+        return self._clock() >= self._primary_until
+
+    def engine(self) -> Engine:
+        if not self.replica_reachable:
+            return self._primary()
+        replica = self._replica()
+        try:
+            with replica.connect():
+                pass
+        except DBAPIError:
+            # The error names hosts and ports: only its kind is logged.
+            self._logger.warning(
+                "the read replica is unreachable; history pages read the primary for %ds", self._retry_after)
+            self._primary_until = self._clock() + self._retry_after
+            return self._primary()
+        return replica
+
+
+class HistorySession(Session):
+    """A Session bound, when it is made (once per app context), to what ``router`` picks."""
+
+    def __init__(self, *, router: ReplicaOrPrimary, bind: Any = None, **options: Any) -> None:
+        # sessionmaker passes its own ``bind`` (None): the router's choice replaces it.
+        super().__init__(bind=router.engine(), **options)
+
+
+def history_session(app: Flask, router: ReplicaOrPrimary | None = None) -> Session | scoped_session[Any]:
     """The session the pages that only read history read through: the replica's, else the app's own.
 
-    With DATABASE_REPLICA_URL set, a scoped session on the replica's engine,
-    one Session per app context like Flask-SQLAlchemy's and removed when
-    the context ends. Without it, ``db.session``: everything reads the primary.
-    Only the services' history reads are given it (AuditService.activity,
-    history and staff_actions, SupportService.find_accounts and
-    staff_members); the session lookup, every write and every check that
-    decides access use ``db.session``, so replication lag never hides a revocation.
+    With DATABASE_REPLICA_URL set, a scoped session, one Session per app
+    context like Flask-SQLAlchemy's and removed when the context ends, on the
+    replica's engine, or the primary's while the replica cannot be reached
+    (``router``, a ReplicaOrPrimary). Without it, ``db.session``: everything
+    reads the primary. Only the services' history reads are given it
+    (AuditService.activity, history and staff_actions,
+    SupportService.find_accounts and staff_members); the session lookup, every
+    write and every check that decides access use ``db.session``, so
+    replication lag never hides a revocation.
     """
-    if not app.config.get("DATABASE_REPLICA_URL"):
+    if router is None:
         return db.session
-    with app.app_context():
-        engine = db.engines[REPLICA_BIND]
-    replica: scoped_session[Session] = scoped_session(
-        sessionmaker(bind=engine, autoflush=False), scopefunc=lambda: id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+    history: scoped_session[HistorySession] = scoped_session(
+        sessionmaker(class_=HistorySession, router=router, autoflush=False),
+        scopefunc=lambda: id(app_ctx._get_current_object()),  # type: ignore[attr-defined]
     )
 
     @app.teardown_appcontext
-    def _end_replica_session(_error: BaseException | None) -> None:
-        replica.remove()
+    def _end_history_session(_error: BaseException | None) -> None:
+        history.remove()
 
-    return replica
+    return history
+
+
+def replica_router(app: Flask) -> ReplicaOrPrimary | None:
+    """The app's ReplicaOrPrimary when DATABASE_REPLICA_URL is set, else None."""
+    if not app.config.get("DATABASE_REPLICA_URL"):
+        return None
+
+    # Asked inside the request's app context, whose app is this one.
+    return ReplicaOrPrimary(lambda: db.engines[REPLICA_BIND], lambda: db.engine, logger=app.logger,
+                            retry_after=app.config["DATABASE_REPLICA_RETRY_AFTER"])
 
 
 def configure_engines(app: Flask) -> None:

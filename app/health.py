@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.database import REPLICA_ROUTER_KEY, ReplicaOrPrimary
 from app.extensions import db, services
 
 # Endpoints that must answer without resolving a session.
@@ -34,22 +35,34 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        return all(result == "ok" for result in self.checks.values())
+        # A replica that is down is reported, but does not make the process unready:
+        # history pages then read the primary (app.database.ReplicaOrPrimary).
+        return all(result == "ok" for name, result in self.checks.items() if name != "replica")
 
 
 class ReadinessChecks:
-    """Database reachable, migrations at head, GeoIP database loaded unless none was configured."""
+    """Database reachable, migrations at head, GeoIP database loaded unless none was configured.
+
+    With a read replica configured, also whether it answers ("replica"),
+    which is reported but never makes the process unready.
+    """
 
     def __init__(self, engine: Callable[[], Engine], heads: frozenset[str], *,
-                 geoip_configured: bool, geoip_loaded: Callable[[], bool]) -> None:
+                 geoip_configured: bool, geoip_loaded: Callable[[], bool],
+                 replica: ReplicaOrPrimary | None = None) -> None:
         self._engine = engine
         self._heads = heads
         self._geoip_configured = geoip_configured
         self._geoip_loaded = geoip_loaded
+        self._replica = replica
 
     def run(self) -> Readiness:
         database, migrations = self._database_and_migrations()
-        return Readiness({"database": database, "migrations": migrations, "geoip": self._geoip()})
+        checks = {"database": database, "migrations": migrations, "geoip": self._geoip()}
+        if self._replica is not None:
+            self._replica.engine()  # tries the replica unless it failed within its retry interval
+            checks["replica"] = "ok" if self._replica.replica_reachable else "unreachable; reading the primary"
+        return Readiness(checks)
 
     def _database_and_migrations(self) -> tuple[str, str]:
         try:
@@ -105,5 +118,6 @@ def init_health(app: Flask) -> None:
     checks = ReadinessChecks(
         lambda: db.engine, heads,
         geoip_configured=app.config["GEOIP_DATABASE"] is not None, geoip_loaded=lambda: geo.loaded,
+        replica=app.extensions.get(REPLICA_ROUTER_KEY),
     )
     app.register_blueprint(health_blueprint(checks))
