@@ -51,11 +51,13 @@ from app.models.organisation import ORGANISATION_NAME_MAX_LENGTH
 from app.presenters.plurals import plural
 from app.services.errors import (
     EmailTaken,
+    EventTableBusy,
     InvalidOrganisationName,
     InvalidRole,
     OrganisationExists,
     UserNotFound,
 )
+from app.services.event_partitions import LOCK_TIMEOUT
 from app.services.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.services.sessions import Ending
 
@@ -360,10 +362,21 @@ def cleanup(batch_size: int) -> None:
         "Forgot %(devices)s not seen for %(num)d days.",
         lifetime_days, devices=plural(forgotten, "known device"),
     ))
-    made = services().event_partitions.ensure_upcoming()
+    try:
+        made = services().event_partitions.ensure_upcoming()
+    except EventTableBusy:
+        db.session.rollback()
+        raise click.ClickException(event_table_busy(_("No partition was made"))) from None
     db.session.commit()
     if made:
         click.echo(_("Made the security events partitions %(partitions)s.", partitions=", ".join(made)))
+
+
+def event_table_busy(what_did_not_happen: str) -> str:
+    """What to tell the operator when a partition's lock was not had in time (EventTableBusy)."""
+    return _("%(what)s: another transaction held the security events table for longer than %(seconds)d "
+             "seconds (a long query or a dump). Run it again once that is done.",
+             what=what_did_not_happen, seconds=int(LOCK_TIMEOUT.total_seconds()))
 
 
 @events_cli.command("purge", help=_l(
@@ -372,7 +385,12 @@ def cleanup(batch_size: int) -> None:
               metavar="DAYS", help=_l("Delete events recorded more than this many days ago."))
 @click.option("--batch-size", cls=TranslatedOption, default=1000, show_default=True, type=IntRange(1, 100_000))
 def purge_events(days: int, batch_size: int) -> None:
-    deleted = services().audit.purge(older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
+    try:
+        deleted = services().audit.purge(
+            older_than=timedelta(days=days), commit=db.session.commit, batch_size=batch_size)
+    except EventTableBusy:
+        db.session.rollback()
+        raise click.ClickException(event_table_busy(_("Nothing was purged"))) from None
     click.echo(ngettext("Purged %(events)s older than %(num)d day.", "Purged %(events)s older than %(num)d days.",
                         days, events=plural(deleted, "security event")))
 

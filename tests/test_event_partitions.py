@@ -5,7 +5,8 @@ the partitions they made, so the shared schema is left as the migrations
 built it. On SQLite the table stays one table and the purge deletes rows.
 """
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.models import ActorKind, EventType
 from app.services import event_partitions
+from app.services.errors import EventTableBusy
 from app.services.event_partitions import DEFAULT_PARTITION, is_partition_name, month_start, next_month
 from tests.helpers import events_of, signed_in_client
 
@@ -161,3 +163,82 @@ def test_on_sqlite_the_purge_deletes_rows_and_makes_no_partitions(app, services,
         assert not services.event_partitions.is_partitioned()
         assert services.audit.purge(older_than=timedelta(days=90), commit=db.session.commit) == 2
     assert len(events_of(app, user.id)) == 1
+
+
+# -- a long query holding the table: the DDL gives up after its lock timeout, changing nothing ------
+
+
+@pytest.fixture
+def table_held(app, database_url) -> Iterator[Callable[[], None]]:
+    """Another connection holds security_events as a long SELECT would (ACCESS SHARE); call to let go."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url)
+    connection = engine.connect()
+    transaction = connection.begin()
+    connection.execute(text("LOCK TABLE security_events IN ACCESS SHARE MODE"))
+
+    def let_go() -> None:
+        if transaction.is_active:
+            transaction.rollback()
+
+    yield let_go
+    let_go()
+    connection.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def january_2025(app, in_2025) -> None:
+    """A January 2025 partition, old enough to drop, and the months ahead of March, made before any lock is held."""
+    with app.app_context():
+        event_partitions.create_month(db.session.connection(), datetime(2025, 1, 1, tzinfo=UTC))
+        event_partitions.ensure_months(db.session.connection(), MARCH_2025)
+        db.session.commit()
+
+
+def test_dropping_a_partition_gives_up_after_its_lock_timeout_and_keeps_it(app, clock, january_2025, table_held):
+    with app.app_context():
+        partitions = event_partitions.EventPartitions(db.session, clock=clock, lock_timeout=timedelta(seconds=0.2))
+        started = time.monotonic()
+        with pytest.raises(EventTableBusy):
+            partitions.drop_before(datetime(2025, 2, 10, tzinfo=UTC))
+        waited = time.monotonic() - started
+        db.session.rollback()
+    assert waited < 3
+    assert "security_events_y2025m01" in partition_names(app)
+
+    table_held()  # the long query ends: the same call now drops it
+    with app.app_context():
+        assert partitions.drop_before(datetime(2025, 2, 10, tzinfo=UTC)).dropped == ["security_events_y2025m01"]
+        db.session.commit()
+    assert "security_events_y2025m01" not in partition_names(app)
+
+
+def test_making_a_partition_gives_up_after_its_lock_timeout(app, clock, in_2025, table_held):
+    with app.app_context():
+        partitions = event_partitions.EventPartitions(db.session, clock=clock, lock_timeout=timedelta(seconds=0.2))
+        with pytest.raises(EventTableBusy):
+            partitions.ensure_upcoming()
+        db.session.rollback()
+    assert not [name for name in partition_names(app) if name.startswith("security_events_y2025")]
+
+
+def test_the_purge_says_the_table_was_busy_in_spanish_and_exits_non_zero(app, january_2025, table_held):
+    result = app.test_cli_runner().invoke(
+        args=["events", "purge", "--older-than", "30"], env={"DOORMAN_LANGUAGE": "es"})
+
+    assert result.exit_code == 1, result.output
+    assert ("Error: No se ha purgado nada: otra transacción ha tenido la tabla de eventos de seguridad durante más de"
+            " 5 segundos (una consulta larga o un volcado). Vuelve a ejecutarlo cuando acabe.") in " ".join(
+        result.output.split())
+    assert "security_events_y2025m01" in partition_names(app)
+
+
+def test_cleanup_says_no_partition_was_made_and_exits_non_zero(app, in_2025, table_held):
+    result = app.test_cli_runner().invoke(args=["sessions", "cleanup"], env={"DOORMAN_LANGUAGE": "en"})
+
+    assert result.exit_code == 1, result.output
+    assert ("Error: No partition was made: another transaction held the security events table for longer than 5"
+            " seconds (a long query or a dump). Run it again once that is done.") in " ".join(result.output.split())
+    assert not [name for name in partition_names(app) if name.startswith("security_events_y2025")]

@@ -74,3 +74,7 @@ class DeviceNotFound(DoormanError):
 
 class InvalidDeviceName(DoormanError):
     """A device's name must be 1 to 40 characters once the spaces around it are stripped."""
+
+
+class EventTableBusy(DoormanError):
+    """Making or dropping a partition of security_events waited its lock timeout out; nothing was changed."""

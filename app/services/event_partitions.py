@@ -14,14 +14,18 @@ in, and the default partition, have rows deleted.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.services.errors import EventTableBusy
 
 TABLE = "security_events"
 DEFAULT_PARTITION = f"{TABLE}_default"
@@ -29,6 +33,11 @@ DEFAULT_PARTITION = f"{TABLE}_default"
 MONTHS_AHEAD = 3
 _PARTITION_NAME = re.compile(rf"^{TABLE}_(y\d{{4}}m\d{{2}}|default)$")
 _BOUNDS = re.compile(r"FROM \('([^']+)'\) TO \('([^']+)'\)")
+# How long making or dropping a partition waits for its lock on the table. That DDL takes a lock
+# every insert of an event queues behind, so waiting without bound behind a long query (a report,
+# a backup's dump) would hold up every sign-in; past this it gives up, changes nothing, and says so.
+LOCK_TIMEOUT = timedelta(seconds=5)
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def month_start(moment: datetime) -> datetime:
@@ -131,19 +140,40 @@ def ensure_months(conn: Connection, now: datetime, *, months_ahead: int = MONTHS
     return created
 
 
-class EventPartitions:
-    """Keeps ``security_events``'s monthly partitions: months ahead made, months past the retention dropped."""
+@contextmanager
+def waiting_at_most(conn: Connection, timeout: timedelta) -> Iterator[None]:
+    """Lock waits in the rest of this transaction end after ``timeout``, as EventTableBusy."""
+    conn.execute(text(f"SET LOCAL lock_timeout = {max(1, int(timeout.total_seconds() * 1000))}"))
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise EventTableBusy() from error
+        raise
 
-    def __init__(self, db: Session, *, clock: Clock) -> None:
+
+class EventPartitions:
+    """Keeps ``security_events``'s monthly partitions: months ahead made, months past the retention dropped.
+
+    Both wait at most ``lock_timeout`` for the table (LOCK_TIMEOUT), then
+    raise EventTableBusy; the caller rolls back and nothing has changed.
+    """
+
+    def __init__(self, db: Session, *, clock: Clock, lock_timeout: timedelta = LOCK_TIMEOUT) -> None:
         self._db = db
         self._clock = clock
+        self._lock_timeout = lock_timeout
 
     def is_partitioned(self) -> bool:
         return is_partitioned(self._db.connection())
 
     def ensure_upcoming(self, *, months_ahead: int = MONTHS_AHEAD) -> list[str]:
         """Create this month's partition and the next ones' that are missing; returns their names."""
-        return ensure_months(self._db.connection(), self._clock.now(), months_ahead=months_ahead)
+        conn = self._db.connection()
+        if not is_partitioned(conn):
+            return []
+        with waiting_at_most(conn, self._lock_timeout):
+            return ensure_months(conn, self._clock.now(), months_ahead=months_ahead)
 
     def drop_before(self, cutoff: datetime) -> PartitionPurge:
         """Drop every month partition that ends at or before ``cutoff``: all its rows are older.
@@ -156,12 +186,13 @@ class EventPartitions:
             return PartitionPurge([], 0)
         dropped: list[str] = []
         rows = 0
-        for partition in partitions(conn):
-            if partition.ends is None or partition.ends > cutoff:
-                continue
-            rows += conn.scalar(text(f"SELECT count(*) FROM {partition.name}")) or 0
-            conn.execute(text(f"ALTER TABLE {TABLE} DETACH PARTITION {partition.name}"))
-            conn.execute(text(f"DROP TABLE {partition.name}"))
-            dropped.append(partition.name)
+        with waiting_at_most(conn, self._lock_timeout):
+            for partition in partitions(conn):
+                if partition.ends is None or partition.ends > cutoff:
+                    continue
+                rows += conn.scalar(text(f"SELECT count(*) FROM {partition.name}")) or 0
+                conn.execute(text(f"ALTER TABLE {TABLE} DETACH PARTITION {partition.name}"))
+                conn.execute(text(f"DROP TABLE {partition.name}"))
+                dropped.append(partition.name)
         return PartitionPurge(dropped, rows)
 
