@@ -2,13 +2,16 @@
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from app.clock import Clock, SystemClock
 from app.config import ConfigurationError, cookie_settings, insecure_cookies_warning, load_config
 from app.proxies import TrustedProxyFix
+
+if TYPE_CHECKING:
+    from app.database import ReplicaOrPrimary
 
 
 def create_app(
@@ -48,8 +51,8 @@ def create_app(
         )
 
     register_extensions(app)
-    register_services(app, clock or SystemClock())
-    register_blueprints(app)
+    replica = register_services(app, clock or SystemClock())
+    register_blueprints(app, replica)
     register_presenters(app)
     register_request_hooks(app)
     register_cli(app)
@@ -102,19 +105,20 @@ def register_extensions(app: Flask) -> None:
     init_i18n(app)
 
 
-def register_services(app: Flask, clock: Clock) -> None:
-    from app.database import REPLICA_ROUTER_KEY, history_session, replica_router
+def register_services(app: Flask, clock: Clock) -> "ReplicaOrPrimary | None":
+    """The services, on ``clock``; returns the replica router their history reads go through, if any."""
+    from app.database import history_session, replica_router
     from app.extensions import db, init_services
     from app.services.container import build_services
 
     router = replica_router(app)
-    app.extensions[REPLICA_ROUTER_KEY] = router
     init_services(app, build_services(
         db.session, app.config, clock=clock, logger=app.logger, history_session=history_session(app, router),
     ))
+    return router
 
 
-def register_blueprints(app: Flask) -> None:
+def register_blueprints(app: Flask, replica: "ReplicaOrPrimary | None" = None) -> None:
     from app.account import bp as account_bp
     from app.alerts import bp as alerts_bp
     from app.alerts.redaction import keep_link_tokens_out_of_the_log
@@ -131,7 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(support_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(errors_bp)
-    init_health(app)
+    init_health(app, replica)
     if app.config["DOORMAN_ENV"] == "development":
         # The mails `make run` received, to read and follow: never in production or in tests' default config.
         from app.dev import bp as dev_bp

@@ -43,9 +43,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-# The bind key of DATABASE_REPLICA_URL's engine, and where the app keeps its ReplicaOrPrimary.
+# The bind key of DATABASE_REPLICA_URL's engine.
 REPLICA_BIND = "replica"
-REPLICA_ROUTER_KEY = "doorman.replica"
 
 
 class ReplicaOrPrimary:

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import REPLICA_ROUTER_KEY, ReplicaOrPrimary
+from app.database import ReplicaOrPrimary
 from app.extensions import db, services
 
 # Endpoints that must answer without resolving a session.
@@ -112,12 +112,12 @@ def health_blueprint(checks: ReadinessChecks) -> Blueprint:
     return bp
 
 
-def init_health(app: Flask) -> None:
+def init_health(app: Flask, replica: ReplicaOrPrimary | None = None) -> None:
     heads = migration_heads(os.path.join(app.root_path, "..", "migrations"))
     geo = services(app).geo
     checks = ReadinessChecks(
         lambda: db.engine, heads,
         geoip_configured=app.config["GEOIP_DATABASE"] is not None, geoip_loaded=lambda: geo.loaded,
-        replica=app.extensions.get(REPLICA_ROUTER_KEY),
+        replica=replica,
     )
     app.register_blueprint(health_blueprint(checks))

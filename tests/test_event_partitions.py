@@ -242,3 +242,22 @@ def test_cleanup_says_no_partition_was_made_and_exits_non_zero(app, in_2025, tab
     assert ("Error: No partition was made: another transaction held the security events table for longer than 5"
             " seconds (a long query or a dump). Run it again once that is done.") in " ".join(result.output.split())
     assert not [name for name in partition_names(app) if name.startswith("security_events_y2025")]
+
+
+@pytest.mark.parametrize(("args", "busy", "message"), [
+    (["events", "purge", "--older-than", "30"], "audit.purge", "Error: Nothing was purged: another transaction"),
+    (["sessions", "cleanup"], "event_partitions.ensure_upcoming", "Error: No partition was made: another transaction"),
+], ids=["purge", "cleanup"])
+def test_each_command_rolls_back_and_exits_1_when_the_table_is_busy(app, services, monkeypatch, args, busy, message):
+    """The commands' side on either backend; the tests above have PostgreSQL's real lock wait."""
+    owner_name, method = busy.split(".")
+
+    def table_busy(*_args, **_kwargs):
+        raise EventTableBusy()
+
+    monkeypatch.setattr(getattr(services, owner_name), method, table_busy)
+
+    result = app.test_cli_runner().invoke(args=args, env={"DOORMAN_LANGUAGE": "en"})
+
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
