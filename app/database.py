@@ -52,12 +52,12 @@ class ReplicaOrPrimary:
 
     A replica that is down must not take the activity, audit and search pages
     down with it: the primary can answer them too, only with more load. Each
-    request's history session asks once (``engine``), when it is first used;
-    the replica's pool pings a connection as it hands it out (``pool_pre_ping``),
-    so a replica that went away is noticed then, not halfway through a page.
-    After a failure the primary is used for ``retry_after`` seconds before the
-    replica is tried again, so a dead replica costs one failed connect per
-    interval, not one per page.
+    request's history session takes one connection (``connect``), when it is
+    first used; the replica's pool pings it as it hands it out
+    (``pool_pre_ping``), so a replica that went away is noticed then, not
+    halfway through a page. After a failure the primary is used for
+    ``retry_after`` seconds before the replica is tried again, so a dead
+    replica costs one failed connect per interval, not one per page.
     """
 
     def __init__(self, replica: Callable[[], Engine], primary: Callable[[], Engine], *, logger: logging.Logger,
@@ -71,31 +71,39 @@ class ReplicaOrPrimary:
 
     @property
     def replica_reachable(self) -> bool:
-        """Whether the last try of the replica reached it (within ``retry_after``)."""
+        """False from a failed try of the replica until ``retry_after`` has passed."""
         return self._clock() >= self._primary_until
 
-    def engine(self) -> Engine:
-        if not self.replica_reachable:
-            return self._primary()
-        replica = self._replica()
-        try:
-            with replica.connect():
-                pass
-        except DBAPIError:
-            # The error names hosts and ports: only its kind is logged.
-            self._logger.warning(
-                "the read replica is unreachable; history pages read the primary for %ds", self._retry_after)
-            self._primary_until = self._clock() + self._retry_after
-            return self._primary()
-        return replica
+    def connect(self) -> Connection:
+        """A pooled connection to the replica, or to the primary while the replica cannot be reached."""
+        if self.replica_reachable:
+            try:
+                return self._replica().connect()
+            except DBAPIError:
+                # The error names hosts and ports: only its kind is logged.
+                self._logger.warning(
+                    "the read replica is unreachable; history pages read the primary for %ds", self._retry_after)
+                self._primary_until = self._clock() + self._retry_after
+        return self._primary().connect()
 
 
 class HistorySession(Session):
-    """A Session bound, when it is made (once per app context), to what ``router`` picks."""
+    """A Session on the one connection ``router`` gives it when it is made (once per app context).
+
+    Closing it (``scoped_session.remove`` when the context ends) gives the
+    connection back to its pool.
+    """
 
     def __init__(self, *, router: ReplicaOrPrimary, bind: Any = None, **options: Any) -> None:
-        # sessionmaker passes its own ``bind`` (None): the router's choice replaces it.
-        super().__init__(bind=router.engine(), **options)
+        # sessionmaker passes its own ``bind`` (None): the router's connection replaces it.
+        self._connection = router.connect()
+        super().__init__(bind=self._connection, **options)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._connection.close()
 
 
 def history_session(app: Flask, router: ReplicaOrPrimary | None = None) -> Session | scoped_session[Any]:

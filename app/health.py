@@ -60,7 +60,7 @@ class ReadinessChecks:
         database, migrations = self._database_and_migrations()
         checks = {"database": database, "migrations": migrations, "geoip": self._geoip()}
         if self._replica is not None:
-            self._replica.engine()  # tries the replica unless it failed within its retry interval
+            self._replica.connect().close()  # tries the replica unless it failed within its retry interval
             checks["replica"] = "ok" if self._replica.replica_reachable else "unreachable; reading the primary"
         return Readiness(checks)
 

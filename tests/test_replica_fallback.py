@@ -107,6 +107,12 @@ def engines(tmp_path: Path) -> Iterator[tuple[Engine, Engine, Path]]:
     replica.dispose()
 
 
+def served_by(router: ReplicaOrPrimary) -> Engine:
+    with router.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+        return connection.engine
+
+
 def test_the_router_reads_the_replica_again_once_it_is_back_and_the_interval_has_passed(engines, caplog):
     primary, replica, later = engines
     clock = Clock()
@@ -114,14 +120,12 @@ def test_the_router_reads_the_replica_again_once_it_is_back_and_the_interval_has
                               retry_after=30, clock=clock)
     caplog.set_level(logging.WARNING, logger="doorman.test")
 
-    assert router.engine() is primary and not router.replica_reachable
+    assert served_by(router) is primary and not router.replica_reachable
     later.mkdir()  # the replica is back ...
     clock.now += 29
-    assert router.engine() is primary  # ... but is not tried within the interval
+    assert served_by(router) is primary  # ... but is not tried within the interval
     clock.now += 1
-    assert router.engine() is replica and router.replica_reachable
-    with router.engine().connect() as connection:
-        assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert served_by(router) is replica and router.replica_reachable
     assert len(warnings_of(caplog)) == 1
 
 
@@ -130,7 +134,25 @@ def test_the_router_leaves_a_reachable_replica_in_use(engines, tmp_path):
     later.mkdir()
     router = ReplicaOrPrimary(lambda: replica, lambda: primary, logger=logging.getLogger("doorman.test"))
 
-    assert [router.engine() for _ in range(3)] == [replica] * 3
+    assert [served_by(router) for _ in range(3)] == [replica] * 3
+
+
+def test_a_history_session_takes_one_connection_and_gives_it_back_when_removed(engines):
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    from app.database import HistorySession
+
+    primary, replica, later = engines
+    later.mkdir()
+    router = ReplicaOrPrimary(lambda: replica, lambda: primary, logger=logging.getLogger("doorman.test"))
+    history = scoped_session(sessionmaker(class_=HistorySession, router=router))
+
+    for _ in range(2):
+        assert history.execute(text("SELECT 1")).scalar() == 1
+    assert replica.pool.checkedout() == 1  # one connection for the whole session
+    session = history()  # still referenced: only closing it gives the connection back
+    history.remove()
+    assert replica.pool.checkedout() == 0 and session.bind.closed
 
 
 def test_the_replica_engine_pings_a_pooled_connection_before_handing_it_out(app):

@@ -85,6 +85,10 @@ def test_a_move_to_another_country_sends_a_mail_with_the_places_and_a_link_that_
     assert re.search(r"Time: \d+ \w+ 2026, \d\d:\d\d ", text)
     [link] = re.findall(r"http://127\.0\.0\.1:5000/sessions/end/[^\s\"]+", text)
     assert f'href="{link}"' in html
+    rows = dict(re.findall(r'<th scope="row" align="left">([^<]+)</th><td>([^<]+)</td>', html))
+    assert rows == {"Device": "Chrome 120 on macOS 10.15", "From": "Madrid, Spain", "To": "London, United Kingdom",
+                    "IP address": IN_LONDON, "Time": rows.get("Time")}
+    assert re.match(r"\d+ \w+ 2026, \d\d:\d\d ", rows["Time"])
 
     anonymous = move_app.test_client()
     path = link.removeprefix("http://127.0.0.1:5000")
